@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Create or reuse the project's virtualenv and point ./.venv at it.
+#
+# torch and its CUDA libraries make a ~6 GB environment, so it is built once per version of
+# pyproject.toml and cached under $TRACKER_VENV_CACHE (default ~/.cache/tracker/venvs/<hash>).
+# The project itself is installed editable with --no-deps on every call, which takes seconds
+# and points the cached environment at this checkout.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+python=${PYTHON:-python3}
+cache=${TRACKER_VENV_CACHE:-$HOME/.cache/tracker/venvs}
+key=$( (cat "$root/pyproject.toml"; "$python" -c 'import sys; print(sys.version)') | sha256sum | cut -c1-16)
+venv="$cache/$key"
+
+if [ ! -f "$venv/.complete" ]; then
+  echo "bootstrap: building virtualenv $venv (first run for this pyproject.toml; several minutes)"
+  rm -rf "$venv"
+  mkdir -p "$cache"
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --upgrade pip "setuptools>=68" wheel
+  "$venv/bin/python" -m pip install --quiet -e "$root[dev]"
+  touch "$venv/.complete"
+else
+  echo "bootstrap: reusing cached virtualenv $venv"
+fi
+"$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "$root"
+ln -sfn "$venv" "$root/.venv"

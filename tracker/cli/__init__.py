@@ -1,0 +1,53 @@
+"""``tracker`` command line: one module per subcommand, each with ``register(subparsers)``.
+
+Subcommand modules import heavy dependencies (torch, grpc) inside their handlers, so that
+``tracker --help`` and the light commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from tracker import __version__
+
+from tracker.errors import TrackerError
+
+SUBCOMMANDS: tuple = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tracker",
+        description="Multi-object tracking: detector + re-ID + DeepSORT-style tracker, "
+        "offline on MOTChallenge sequences and videos, or as a gRPC streaming service.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in SUBCOMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args) or 0)
+    except TrackerError as error:
+        print(f"tracker {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"tracker {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Track-to-detection affinities: IoU, appearance (cosine) distance and the fused, gated cost.
+
+All functions take whole arrays and return ``(tracks, detections)`` matrices. Infeasible pairs
+carry ``INFEASIBLE``, a cost larger than any limit the assignment accepts, rather than ``inf``,
+because LAPJV needs finite entries.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+#: Cost of a pair that must never be matched.
+INFEASIBLE = 1e5
+
+
+def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
+    """Intersection over union of every box in ``a`` with every box in ``b`` (xyxy)."""
+    a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    top_left = np.maximum(a[:, None, :2], b[None, :, :2])
+    bottom_right = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    wh = np.clip(bottom_right - top_left, 0.0, None)
+    intersection = wh[..., 0] * wh[..., 1]
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    union = area_a[:, None] + area_b[None, :] - intersection
+    return np.divide(intersection, union, out=np.zeros_like(intersection), where=union > 0)
+
+
+def l2_normalize(features: NDArray[np.floating]) -> NDArray[np.float32]:
+    """Rows scaled to unit length; all-zero rows stay zero (they match nothing)."""
+    features = np.asarray(features, dtype=np.float32)
+    norms = np.linalg.norm(features, axis=1, keepdims=True)
+    return np.divide(features, norms, out=np.zeros_like(features), where=norms > 0)
+
+
+def cosine_distance(features_a: NDArray[np.floating], features_b: NDArray[np.floating]) -> FloatArray:
+    """``1 - cos`` between unit-length feature rows."""
+    return 1.0 - np.asarray(features_a, np.float32) @ np.asarray(features_b, np.float32).T
+
+
+def gallery_cosine_distance(
+    gallery: NDArray[np.float32], counts: NDArray[np.integer], features: NDArray[np.float32]
+) -> FloatArray:
+    """Smallest cosine distance from each track's gallery to each detection.
+
+    ``gallery`` is ``(T, B, D)`` with the first ``counts[t]`` slots of track ``t`` valid (the
+    ring buffer is filled front to back before it wraps, so valid slots are always a prefix
+    until it is full). One matrix product covers every track and every gallery slot.
+    """
+    t, b, d = gallery.shape
+    if t == 0 or len(features) == 0:
+        return np.zeros((t, len(features)))
+    used = int(counts.max())
+    similarity = (gallery[:, :used].reshape(t * used, d) @ features.T).reshape(t, used, -1)
+    invalid = np.arange(used)[None, :] >= counts[:, None]
+    similarity[invalid] = -np.inf
+    return 1.0 - similarity.max(axis=1).astype(np.float64)
+
+
+def fused_cost(
+    iou: FloatArray,
+    appearance: FloatArray | None,
+    *,
+    appearance_weight: float,
+    max_appearance_distance: float,
+    max_iou_distance: float | None,
+    feasible: NDArray[np.bool_] | None = None,
+) -> FloatArray:
+    """``w * cosine + (1 - w) * (1 - IoU)``, with gated pairs set to ``INFEASIBLE``.
+
+    Without appearance (motion-only) the cost is ``1 - IoU``. ``max_iou_distance=None`` turns
+    the IoU gate off, which the appearance stage wants: a track lost for a while may have
+    drifted off its detection and should still be recoverable by how it looks.
+    """
+    iou_distance = 1.0 - iou
+    if appearance is None:
+        cost = iou_distance.copy()
+        gate = np.zeros(cost.shape, dtype=bool)
+    else:
+        cost = appearance_weight * appearance + (1.0 - appearance_weight) * iou_distance
+        gate = appearance > max_appearance_distance
+    if max_iou_distance is not None:
+        gate |= iou_distance > max_iou_distance
+    if feasible is not None:
+        gate |= ~feasible
+    cost[gate] = INFEASIBLE
+    return cost

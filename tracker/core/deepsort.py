@@ -1,0 +1,347 @@
+"""DeepSORT-style multi-object tracker: ``DeepSort(config).update(...)`` once per frame.
+
+Per frame:
+
+1. predict every track with the Kalman filter;
+2. match confirmed tracks to confident detections on the fused cost
+   ``w * cosine + (1 - w) * (1 - IoU)``, gated by the Mahalanobis distance, the appearance
+   threshold and the class, either level by level (DeepSORT's matching cascade) or in one
+   global assignment;
+3. match tentative tracks and tracks missed only in the previous frame to the remaining
+   detections on IoU alone;
+4. optionally (ByteTrack's idea) match the tracks still unmatched to low-score detections on
+   IoU, which recovers people behind partial occlusion without starting tracks from noise;
+5. update matched tracks, age the rest, start tracks from unmatched confident detections.
+
+Without features (``features=None``) step 2 uses ``1 - IoU`` with the same gates: the tracker
+runs motion-only, SORT-like, with DeepSORT's Kalman gating and lifecycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from tracker.core.affinity import (
+    INFEASIBLE,
+    fused_cost,
+    gallery_cosine_distance,
+    iou_matrix,
+)
+from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
+from tracker.core.detections import Detections
+from tracker.core.kalman import CHI2_95, BatchKalmanFilter, xyah_to_xyxy, xyxy_to_xyah
+from tracker.core.track import TrackState, TrackTable
+
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class DeepSortConfig:
+    """Tracker parameters. Defaults come from the sweep recorded in benchmarks/tuning."""
+
+    max_age: int = 30
+    """Frames a confirmed track survives without a detection."""
+    n_init: int = 3
+    """Consecutive hits before a track is confirmed and reported."""
+    max_iou_distance: float = 0.7
+    """IoU stages: pairs with ``1 - IoU`` above this never match."""
+    max_appearance_distance: float = 0.2
+    """Appearance stage: pairs with cosine distance above this never match."""
+    appearance_weight: float = 0.9
+    """``w`` in ``w * cosine + (1 - w) * (1 - IoU)``."""
+    appearance: Literal["gallery", "ema"] = "gallery"
+    """Cosine distance to the nearest of the last ``gallery_budget`` features, or to an
+    exponential moving average of them."""
+    gallery_budget: int = 100
+    ema_momentum: float = 0.9
+    gating_threshold: float | None = CHI2_95[4]
+    """Squared Mahalanobis distance above which a detection is implausible for a track
+    (chi-square 0.95, 4 degrees of freedom). ``None`` disables motion gating."""
+    cascade: bool = True
+    """Match recently seen tracks first (DeepSORT); ``False`` = one global assignment."""
+    min_score: float = 0.0
+    """Detections below this score are ignored entirely."""
+    high_score: float = 0.0
+    """Detections at or above this score take part in the main stages and may start tracks;
+    those between ``min_score`` and ``high_score`` are used only by the low-score stage."""
+    low_score_iou_distance: float = 0.5
+    """Low-score stage: IoU distance limit (ByteTrack uses 0.5)."""
+    new_track_min_score: float = 0.0
+    """Unmatched detections below this score do not start tracks."""
+    class_aware: bool = True
+    """Tracks only match detections of their own class."""
+    assignment_backend: Literal["lap", "scipy"] = "lap"
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.max_age < 0:
+            problems.append(f"max_age must be >= 0, got {self.max_age}")
+        if self.n_init < 1:
+            problems.append(f"n_init must be >= 1, got {self.n_init}")
+        for name in ("max_iou_distance", "low_score_iou_distance"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                problems.append(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if not 0.0 <= self.max_appearance_distance <= 2.0:
+            problems.append(
+                f"max_appearance_distance must be in [0, 2], got {self.max_appearance_distance}"
+            )
+        for name in ("appearance_weight", "ema_momentum"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                problems.append(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.appearance not in ("gallery", "ema"):
+            problems.append(f"appearance must be 'gallery' or 'ema', got {self.appearance!r}")
+        if self.gallery_budget < 1:
+            problems.append(f"gallery_budget must be >= 1, got {self.gallery_budget}")
+        if self.gating_threshold is not None and self.gating_threshold <= 0:
+            problems.append(f"gating_threshold must be > 0 or None, got {self.gating_threshold}")
+        if self.assignment_backend not in ("lap", "scipy"):
+            problems.append(f"assignment_backend must be 'lap' or 'scipy', got {self.assignment_backend!r}")
+        if problems:
+            raise ValueError("invalid DeepSortConfig: " + "; ".join(problems))
+
+    @classmethod
+    def from_dict(cls, values: dict[str, object]) -> DeepSortConfig:
+        """Build from a plain mapping (CLI, wire config), rejecting unknown keys by name."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown tracker parameter(s) {unknown}; known: {sorted(known)}")
+        return cls(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Tracks:
+    """The tracks reported for one frame; row ``i`` of every array is one track."""
+
+    ids: IntArray
+    boxes: NDArray[np.float64]  # (K, 4) xyxy, Kalman-filtered
+    scores: NDArray[np.float32]  # score of the matched detection
+    classes: IntArray
+    ages: NDArray[np.int32]  # frames since the track started
+    detection_index: IntArray  # row of the caller's detection each track matched this frame
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class _FrameMatches:
+    rows: list[IntArray] = field(default_factory=list)
+    cols: list[IntArray] = field(default_factory=list)
+    update_appearance: list[NDArray[np.bool_]] = field(default_factory=list)
+
+    def add(self, rows: IntArray, cols: IntArray, appearance: bool) -> None:
+        self.rows.append(rows)
+        self.cols.append(cols)
+        self.update_appearance.append(np.full(len(rows), appearance))
+
+    def arrays(self) -> tuple[IntArray, IntArray, NDArray[np.bool_]]:
+        if not self.rows:
+            empty = np.empty(0, np.int64)
+            return empty, empty, np.empty(0, bool)
+        return (
+            np.concatenate(self.rows),
+            np.concatenate(self.cols),
+            np.concatenate(self.update_appearance),
+        )
+
+
+class DeepSort:
+    """Online tracker; one instance per video stream. IDs start at 1 per instance."""
+
+    def __init__(self, config: DeepSortConfig | None = None) -> None:
+        self.config = config or DeepSortConfig()
+        self.kf = BatchKalmanFilter()
+        self.tracks = TrackTable(self.config.gallery_budget)
+        self._next_id = 1
+        self.frame_count = 0
+
+    @property
+    def active_tracks(self) -> int:
+        return self.tracks.n
+
+    def update(
+        self,
+        boxes: ArrayLike,
+        scores: ArrayLike,
+        classes: ArrayLike | None = None,
+        features: ArrayLike | None = None,
+    ) -> Tracks:
+        """Advance one frame and return the confirmed tracks that were matched in it.
+
+        ``boxes`` are ``(N, 4)`` xyxy pixels, ``scores`` ``(N,)``, ``classes`` ``(N,)``
+        integers (all 0 if omitted), ``features`` ``(N, D)`` appearance embeddings or ``None``.
+        An empty frame (N = 0) is fine: tracks coast on their motion model.
+        """
+        dets = Detections.from_arrays(boxes, scores, classes, features, self.tracks.feature_dim)
+        if dets.features is not None and self.tracks.feature_dim is None and len(dets):
+            self.tracks.init_appearance(dets.features.shape[1])
+        self.frame_count += 1
+        cfg = self.config
+        dets = dets.subset(dets.scores >= cfg.min_score)
+        is_high = dets.scores >= cfg.high_score
+        high = np.flatnonzero(is_high)
+        low = np.flatnonzero(~is_high)
+
+        table = self.tracks
+        n = table.n
+        if n:
+            table.mean[:n], table.cov[:n] = self.kf.predict(table.mean[:n], table.cov[:n])
+            table.age[:n] += 1
+            table.misses[:n] += 1
+        track_boxes = xyah_to_xyxy(table.mean[:n, :4])
+        iou = iou_matrix(track_boxes, dets.boxes)
+        same_class = self._class_gate(dets)
+        plausible = same_class & self._motion_gate(dets)
+
+        matches = _FrameMatches()
+        free_dets = high
+        confirmed = np.flatnonzero(table.states[:n] == TrackState.CONFIRMED)
+
+        # Stage 1: confirmed tracks, appearance + IoU (or IoU alone without features).
+        stage1 = self._associate_confirmed(confirmed, free_dets, dets, iou, plausible)
+        matches.add(confirmed[stage1.matches[:, 0]], free_dets[stage1.matches[:, 1]], True)
+        free_dets = free_dets[stage1.unmatched_cols]
+        left = confirmed[stage1.unmatched_rows]
+
+        # Stage 2: tentative tracks and tracks seen one frame ago, IoU only.
+        tentative = np.flatnonzero(table.states[:n] == TrackState.TENTATIVE)
+        recent = left[table.misses[left] == 1]
+        candidates = np.concatenate([tentative, recent])
+        # The IoU stages gate by class but not by motion: tentative tracks have an unreliable
+        # velocity, and IoU is itself a tight spatial gate (as in DeepSORT).
+        stage2 = self._associate_iou(candidates, free_dets, iou, same_class, cfg.max_iou_distance)
+        matches.add(candidates[stage2.matches[:, 0]], free_dets[stage2.matches[:, 1]], True)
+        free_dets = free_dets[stage2.unmatched_cols]
+        unmatched = np.union1d(np.setdiff1d(left, recent), candidates[stage2.unmatched_rows])
+
+        # Stage 3: still-unmatched confirmed tracks against low-score detections.
+        if len(low):
+            pool = unmatched[
+                (table.states[unmatched] == TrackState.CONFIRMED) & (table.misses[unmatched] == 1)
+            ]
+            stage3 = self._associate_iou(pool, low, iou, same_class, cfg.low_score_iou_distance)
+            matches.add(pool[stage3.matches[:, 0]], low[stage3.matches[:, 1]], False)
+            unmatched = np.setdiff1d(unmatched, pool[stage3.matches[:, 0]])
+
+        self._apply(matches, unmatched, dets)
+        self._start_tracks(dets.subset(free_dets[dets.scores[free_dets] >= cfg.new_track_min_score]))
+        table.prune()
+        return self._report()
+
+    # -- association stages --------------------------------------------------------------
+
+    def _class_gate(self, dets: Detections) -> NDArray[np.bool_]:
+        n = self.tracks.n
+        if not self.config.class_aware:
+            return np.ones((n, len(dets)), dtype=bool)
+        return self.tracks.classes[:n, None] == dets.classes[None, :]
+
+    def _motion_gate(self, dets: Detections) -> NDArray[np.bool_]:
+        table, threshold = self.tracks, self.config.gating_threshold
+        n = table.n
+        if threshold is None or n == 0 or len(dets) == 0:
+            return np.ones((n, len(dets)), dtype=bool)
+        distance = self.kf.gating_distance(table.mean[:n], table.cov[:n], xyxy_to_xyah(dets.boxes))
+        return distance <= threshold
+
+    def _associate_confirmed(
+        self,
+        rows: IntArray,
+        cols: IntArray,
+        dets: Detections,
+        iou: NDArray[np.float64],
+        feasible: NDArray[np.bool_],
+    ) -> Assignment:
+        cfg, table = self.config, self.tracks
+        if len(rows) == 0 or len(cols) == 0:
+            return Assignment.empty(len(rows), len(cols))
+        sub_iou = iou[np.ix_(rows, cols)]
+        sub_feasible = feasible[np.ix_(rows, cols)]
+        if dets.features is None or table.feature_dim is None:
+            cost = fused_cost(
+                sub_iou, None, appearance_weight=0.0, max_appearance_distance=2.0,
+                max_iou_distance=cfg.max_iou_distance, feasible=sub_feasible,
+            )  # fmt: skip
+            limit = cfg.max_iou_distance
+        else:
+            det_features = dets.features[cols]
+            if cfg.appearance == "ema":
+                appearance = 1.0 - (table.smooth_feature[rows] @ det_features.T).astype(np.float64)
+            else:
+                appearance = gallery_cosine_distance(
+                    table.gallery[rows], table.gallery_count[rows], det_features
+                )
+            cost = fused_cost(
+                sub_iou, appearance, appearance_weight=cfg.appearance_weight,
+                max_appearance_distance=cfg.max_appearance_distance,
+                max_iou_distance=None, feasible=sub_feasible,
+            )  # fmt: skip
+            w = cfg.appearance_weight
+            limit = w * cfg.max_appearance_distance + (1.0 - w)
+        limit = min(limit + 1e-9, INFEASIBLE / 2)
+        if cfg.cascade:
+            return matching_cascade(cost, table.misses[rows], limit, cfg.assignment_backend)
+        return min_cost_assignment(cost, limit, cfg.assignment_backend)
+
+    def _associate_iou(
+        self,
+        rows: IntArray,
+        cols: IntArray,
+        iou: NDArray[np.float64],
+        feasible: NDArray[np.bool_],
+        max_distance: float,
+    ) -> Assignment:
+        if len(rows) == 0 or len(cols) == 0:
+            return Assignment.empty(len(rows), len(cols))
+        cost = fused_cost(
+            iou[np.ix_(rows, cols)], None, appearance_weight=0.0, max_appearance_distance=2.0,
+            max_iou_distance=max_distance, feasible=feasible[np.ix_(rows, cols)],
+        )  # fmt: skip
+        return min_cost_assignment(cost, max_distance + 1e-9, self.config.assignment_backend)
+
+    # -- state changes -------------------------------------------------------------------
+
+    def _apply(self, matches: _FrameMatches, unmatched: IntArray, dets: Detections) -> None:
+        table, cfg = self.tracks, self.config
+        rows, cols, with_appearance = matches.arrays()
+        if len(rows):
+            table.mean[rows], table.cov[rows] = self.kf.update(
+                table.mean[rows], table.cov[rows], xyxy_to_xyah(dets.boxes[cols])
+            )
+            table.scores[rows] = dets.scores[cols]
+            table.last_detection[rows] = dets.index[cols]
+            table.mark_hit(rows, cfg.n_init)
+            if dets.features is not None and table.feature_dim is not None:
+                feature_rows, feature_cols = rows[with_appearance], cols[with_appearance]
+                table.blend_features(feature_rows, dets.features[feature_cols], cfg.ema_momentum)
+                table.push_features(feature_rows, dets.features[feature_cols])
+        table.last_detection[unmatched] = -1
+        table.mark_missed(unmatched, cfg.max_age)
+
+    def _start_tracks(self, dets: Detections) -> None:
+        k = len(dets)
+        if k == 0:
+            return
+        mean, cov = self.kf.initiate(xyxy_to_xyah(dets.boxes))
+        ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
+        self._next_id += k
+        features = dets.features if self.tracks.feature_dim is not None else None
+        self.tracks.add(ids, mean, cov, dets.classes, dets.scores, dets.index, features, self.config.n_init)
+
+    def _report(self) -> Tracks:
+        table = self.tracks
+        n = table.n
+        rows = np.flatnonzero((table.states[:n] == TrackState.CONFIRMED) & (table.misses[:n] == 0))
+        return Tracks(
+            ids=table.ids[rows].copy(),
+            boxes=xyah_to_xyxy(table.mean[rows, :4]),
+            scores=table.scores[rows].copy(),
+            classes=table.classes[rows].copy(),
+            ages=table.age[rows].copy(),
+            detection_index=table.last_detection[rows].copy(),
+        )

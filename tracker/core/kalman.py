@@ -1,0 +1,144 @@
+"""Batched constant-velocity Kalman filter in DeepSORT's (cx, cy, a, h) state space.
+
+The state is ``(cx, cy, a, h, vx, vy, va, vh)``: box centre, aspect ratio w/h, height and
+their velocities. Process and measurement noise scale with the box height, exactly as in
+nwojke/deep_sort, so a distant (small) pedestrian gets a tighter gate than a close one.
+
+Every operation works on all tracks at once: means are ``(N, 8)``, covariances
+``(N, 8, 8)``. With a constant transition matrix ``F = [[I, I], [0, I]]`` the products
+``F x`` and ``F P F^T`` reduce to a few block additions, which is what ``predict`` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+#: 0.95 quantile of the chi-square distribution with 1..4 degrees of freedom.
+#: The Mahalanobis gate for a 4-d measurement (cx, cy, a, h) uses ``CHI2_95[4]``.
+CHI2_95 = {1: 3.8415, 2: 5.9915, 3: 7.8147, 4: 9.4877}
+
+
+@dataclass(frozen=True)
+class NoiseModel:
+    """Noise scales relative to box height; the defaults are DeepSORT's."""
+
+    std_weight_position: float = 1.0 / 20
+    std_weight_velocity: float = 1.0 / 160
+
+    def initial_std(self, height: FloatArray) -> FloatArray:
+        """Initial state standard deviation, ``(N, 8)``: velocities start very uncertain."""
+        p, v = self.std_weight_position, self.std_weight_velocity
+        ones = np.ones_like(height)
+        return np.stack(
+            [2 * p * height, 2 * p * height, 1e-2 * ones, 2 * p * height,
+             10 * v * height, 10 * v * height, 1e-5 * ones, 10 * v * height],
+            axis=1,
+        )  # fmt: skip
+
+    def process_std(self, height: FloatArray) -> FloatArray:
+        """Process noise standard deviation per predict step, ``(N, 8)``."""
+        p, v = self.std_weight_position, self.std_weight_velocity
+        ones = np.ones_like(height)
+        return np.stack(
+            [p * height, p * height, 1e-2 * ones, p * height,
+             v * height, v * height, 1e-5 * ones, v * height],
+            axis=1,
+        )  # fmt: skip
+
+    def measurement_std(self, height: FloatArray) -> FloatArray:
+        """Measurement noise standard deviation, ``(N, 4)``."""
+        p = self.std_weight_position
+        return np.stack([p * height, p * height, 1e-1 * np.ones_like(height), p * height], axis=1)
+
+
+def _diag(values: FloatArray) -> FloatArray:
+    """Stack of diagonal matrices from ``(N, K)`` diagonals."""
+    n, k = values.shape
+    out = np.zeros((n, k, k))
+    idx = np.arange(k)
+    out[:, idx, idx] = values
+    return out
+
+
+class BatchKalmanFilter:
+    """Predict, project, update and gate many tracks with one set of array operations."""
+
+    ndim = 4
+
+    def __init__(self, noise: NoiseModel | None = None) -> None:
+        self.noise = noise or NoiseModel()
+
+    def initiate(self, measurements: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Start tracks from ``(N, 4)`` xyah measurements with zero velocity."""
+        measurements = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
+        mean = np.concatenate([measurements, np.zeros_like(measurements)], axis=1)
+        cov = _diag(np.square(self.noise.initial_std(measurements[:, 3])))
+        return mean, cov
+
+    def predict(self, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """One step of the constant-velocity model (dt = 1 frame)."""
+        q = _diag(np.square(self.noise.process_std(mean[:, 3])))
+        new_mean = mean.copy()
+        new_mean[:, :4] += mean[:, 4:]
+        # F P F^T with F = [[I, I], [0, I]], written blockwise:
+        # [[A + B + B^T + D, B + D], [B^T + D, D]] for P = [[A, B], [B^T, D]].
+        a, b, c, d = cov[:, :4, :4], cov[:, :4, 4:], cov[:, 4:, :4], cov[:, 4:, 4:]
+        new_cov = np.empty_like(cov)
+        new_cov[:, :4, :4] = a + b + c + d
+        new_cov[:, :4, 4:] = b + d
+        new_cov[:, 4:, :4] = c + d
+        new_cov[:, 4:, 4:] = d
+        return new_mean, new_cov + q
+
+    def project(self, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Measurement-space mean ``(N, 4)`` and innovation covariance ``(N, 4, 4)``."""
+        r = _diag(np.square(self.noise.measurement_std(mean[:, 3])))
+        return mean[:, :4].copy(), cov[:, :4, :4] + r
+
+    def update(
+        self, mean: FloatArray, cov: FloatArray, measurements: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Correct ``N`` tracks with their ``N`` matched xyah measurements."""
+        projected_mean, projected_cov = self.project(mean, cov)
+        # K = P H^T S^-1; S is symmetric, so K^T = S^-1 (H P) and one batched solve suffices.
+        gain = np.linalg.solve(projected_cov, cov[:, :4, :]).transpose(0, 2, 1)
+        innovation = measurements - projected_mean
+        new_mean = mean + np.einsum("nij,nj->ni", gain, innovation)
+        new_cov = cov - gain @ projected_cov @ gain.transpose(0, 2, 1)
+        return new_mean, new_cov
+
+    def gating_distance(
+        self, mean: FloatArray, cov: FloatArray, measurements: FloatArray
+    ) -> FloatArray:
+        """Squared Mahalanobis distance of every measurement to every track, ``(T, D)``.
+
+        Compare with ``CHI2_95[4]`` to reject detections the motion model finds implausible.
+        """
+        if len(mean) == 0 or len(measurements) == 0:
+            return np.zeros((len(mean), len(measurements)))
+        projected_mean, projected_cov = self.project(mean, cov)
+        inverse = np.linalg.inv(projected_cov)
+        diff = measurements[None, :, :] - projected_mean[:, None, :]  # (T, D, 4)
+        return np.einsum("tdi,tij,tdj->td", diff, inverse, diff)
+
+
+def xyxy_to_xyah(boxes: FloatArray) -> FloatArray:
+    """``(x1, y1, x2, y2)`` corners to ``(cx, cy, w/h, h)``."""
+    boxes = np.asarray(boxes, dtype=np.float64)
+    w = boxes[:, 2] - boxes[:, 0]
+    h = boxes[:, 3] - boxes[:, 1]
+    return np.stack([boxes[:, 0] + w / 2, boxes[:, 1] + h / 2, w / h, h], axis=1)
+
+
+def xyah_to_xyxy(xyah: FloatArray) -> FloatArray:
+    """``(cx, cy, w/h, h)`` to ``(x1, y1, x2, y2)``."""
+    w = xyah[:, 2] * xyah[:, 3]
+    h = xyah[:, 3]
+    return np.stack(
+        [xyah[:, 0] - w / 2, xyah[:, 1] - h / 2, xyah[:, 0] + w / 2, xyah[:, 1] + h / 2], axis=1
+    )

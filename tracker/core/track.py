@@ -1,0 +1,152 @@
+"""Track lifecycle and storage: one row per live track, every attribute an array column.
+
+Keeping tracks as columns (struct of arrays) rather than one Python object per track is what
+lets the tracker predict, gate, match and update everything with a handful of numpy calls.
+Rows live in pre-allocated buffers that grow by doubling; deleted rows are compacted away, so
+memory is bounded by the number of live tracks, and each track's appearance gallery by its
+budget.
+
+Lifecycle: a new track is TENTATIVE; ``n_init`` consecutive hits confirm it; a tentative track
+that misses once is deleted, a confirmed one after more than ``max_age`` misses.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+class TrackState(IntEnum):
+    TENTATIVE = 1
+    CONFIRMED = 2
+    DELETED = 3
+
+
+class TrackTable:
+    """Columns of all live tracks; ``n`` rows are valid."""
+
+    def __init__(self, gallery_budget: int, capacity: int = 32) -> None:
+        self.gallery_budget = gallery_budget
+        self.n = 0
+        self._capacity = capacity
+        self.feature_dim: int | None = None
+        self.ids = np.zeros(capacity, np.int64)
+        self.classes = np.zeros(capacity, np.int64)
+        self.scores = np.zeros(capacity, np.float32)
+        self.states = np.zeros(capacity, np.int8)
+        self.hits = np.zeros(capacity, np.int32)
+        self.age = np.zeros(capacity, np.int32)
+        self.misses = np.zeros(capacity, np.int32)  # frames since the last update
+        self.mean = np.zeros((capacity, 8))
+        self.cov = np.zeros((capacity, 8, 8))
+        self.last_detection = np.full(capacity, -1, np.int64)
+        # Appearance, allocated when the first features arrive (their width is unknown before).
+        self.gallery = np.zeros((capacity, 0, 0), np.float32)
+        self.gallery_count = np.zeros(capacity, np.int32)
+        self.gallery_next = np.zeros(capacity, np.int32)
+        self.smooth_feature = np.zeros((capacity, 0), np.float32)
+
+    # -- storage -------------------------------------------------------------------------
+
+    _columns = (
+        "ids", "classes", "scores", "states", "hits", "age", "misses", "mean", "cov",
+        "last_detection", "gallery", "gallery_count", "gallery_next", "smooth_feature",
+    )  # fmt: skip
+
+    def _ensure_capacity(self, needed: int) -> None:
+        if needed <= self._capacity:
+            return
+        capacity = max(needed, 2 * self._capacity)
+        for name in self._columns:
+            old = getattr(self, name)
+            new = np.zeros((capacity, *old.shape[1:]), old.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+        self._capacity = capacity
+
+    def init_appearance(self, dim: int) -> None:
+        """Allocate the gallery and smoothed-feature columns for ``dim``-wide features."""
+        self.feature_dim = dim
+        self.gallery = np.zeros((self._capacity, self.gallery_budget, dim), np.float32)
+        self.smooth_feature = np.zeros((self._capacity, dim), np.float32)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def add(
+        self,
+        ids: NDArray[np.int64],
+        mean: NDArray[np.float64],
+        cov: NDArray[np.float64],
+        classes: NDArray[np.int64],
+        scores: NDArray[np.float32],
+        detection_index: NDArray[np.int64],
+        features: NDArray[np.float32] | None,
+        n_init: int,
+    ) -> None:
+        """Append new tracks, one per unmatched detection."""
+        k = len(ids)
+        if k == 0:
+            return
+        self._ensure_capacity(self.n + k)
+        rows = slice(self.n, self.n + k)
+        self.ids[rows] = ids
+        self.classes[rows] = classes
+        self.scores[rows] = scores
+        self.states[rows] = TrackState.CONFIRMED if n_init <= 1 else TrackState.TENTATIVE
+        self.hits[rows] = 1
+        self.age[rows] = 1
+        self.misses[rows] = 0
+        self.mean[rows] = mean
+        self.cov[rows] = cov
+        self.last_detection[rows] = detection_index
+        self.gallery_count[rows] = 0
+        self.gallery_next[rows] = 0
+        self.n += k
+        if features is not None:
+            self.smooth_feature[rows] = features
+            self.push_features(np.arange(rows.start, rows.stop), features)
+
+    def push_features(self, rows: NDArray[np.int64], features: NDArray[np.float32]) -> None:
+        """Append one feature per row to its ring-buffer gallery (oldest overwritten)."""
+        if len(rows) == 0 or self.gallery_budget == 0:
+            return
+        slots = self.gallery_next[rows]
+        self.gallery[rows, slots] = features
+        self.gallery_next[rows] = (slots + 1) % self.gallery_budget
+        self.gallery_count[rows] = np.minimum(self.gallery_count[rows] + 1, self.gallery_budget)
+
+    def blend_features(
+        self, rows: NDArray[np.int64], features: NDArray[np.float32], momentum: float
+    ) -> None:
+        """Exponential moving average of appearance (StrongSORT's EMA), kept at unit length."""
+        blended = momentum * self.smooth_feature[rows] + (1.0 - momentum) * features
+        norms = np.linalg.norm(blended, axis=1, keepdims=True)
+        self.smooth_feature[rows] = np.divide(
+            blended, norms, out=np.zeros_like(blended), where=norms > 0
+        )
+
+    def mark_hit(self, rows: NDArray[np.int64], n_init: int) -> None:
+        self.hits[rows] += 1
+        self.misses[rows] = 0
+        promote = rows[(self.states[rows] == TrackState.TENTATIVE) & (self.hits[rows] >= n_init)]
+        self.states[promote] = TrackState.CONFIRMED
+
+    def mark_missed(self, rows: NDArray[np.int64], max_age: int) -> None:
+        """Delete tentative tracks at their first miss and confirmed ones past ``max_age``."""
+        tentative = self.states[rows] == TrackState.TENTATIVE
+        too_old = self.misses[rows] > max_age
+        self.states[rows[tentative | too_old]] = TrackState.DELETED
+
+    def prune(self) -> None:
+        """Drop deleted rows so memory tracks only live tracks."""
+        live = self.states[: self.n] != TrackState.DELETED
+        if live.all():
+            return
+        keep = np.flatnonzero(live)
+        for name in self._columns:
+            column = getattr(self, name)
+            if column.shape[0] == self._capacity and column.size:
+                column[: len(keep)] = column[keep]
+        self.n = len(keep)
