@@ -1,0 +1,135 @@
+"""Frames -> detect -> crop + embed -> track, batched across streams.
+
+The detector and the embedder are the expensive parts and both run fastest on batches, so a
+call to ``Pipeline.process`` takes frames from any number of streams at once: one detector
+call for all frames, one embedder call for all crops of all frames, then each stream's own
+tracker is updated with its own frame. The service's scheduler builds those batches; offline
+tracking simply passes batches of one stream.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tracker.core import DeepSort, DeepSortConfig, Tracks
+from tracker.detect.base import Detector, FrameDetections
+from tracker.reid.base import Embedder, crop_boxes
+
+
+@dataclass
+class StageTimes:
+    """Seconds spent per stage for one frame; batched stages are split evenly over the batch."""
+
+    decode: float = 0.0
+    detect: float = 0.0
+    embed: float = 0.0
+    track: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {"decode": self.decode, "detect": self.detect, "embed": self.embed, "track": self.track}
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    tracks: Tracks
+    detections: FrameDetections
+    times: StageTimes
+
+
+@dataclass
+class StreamState:
+    """What one stream owns: its tracker (and so its own ID space) and its frame count."""
+
+    tracker: DeepSort
+    frames: int = 0
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Pipeline:
+    """Shared models, per-stream trackers.
+
+    ``detector`` may be ``None`` for public-detection mode (``process_detections``);
+    ``embedder`` ``None`` runs the tracker motion-only.
+    """
+
+    def __init__(
+        self,
+        detector: Detector | None,
+        embedder: Embedder | None,
+        tracker_config: DeepSortConfig | None = None,
+        min_score: float = 0.0,
+    ) -> None:
+        self.detector = detector
+        self.embedder = embedder
+        self.tracker_config = tracker_config or DeepSortConfig()
+        self.min_score = min_score
+
+    def new_stream(self, tracker_config: DeepSortConfig | None = None) -> StreamState:
+        return StreamState(DeepSort(tracker_config or self.tracker_config))
+
+    def process(self, batch: Sequence[tuple[StreamState, NDArray[np.uint8]]]) -> list[FrameResult]:
+        """Detect, embed and track one frame per item (items may share a stream, in order)."""
+        if self.detector is None:
+            raise ValueError("this pipeline has no detector; use process_detections")
+        if not batch:
+            return []
+        frames = [frame for _, frame in batch]
+        start = time.perf_counter()
+        detections = self.detector.detect(frames)
+        detect_time = (time.perf_counter() - start) / len(batch)
+        items = [(stream, frame, dets) for (stream, frame), dets in zip(batch, detections, strict=True)]
+        results = self.process_detections(items)
+        for result in results:
+            result.times.detect = detect_time
+        return results
+
+    def process_detections(
+        self,
+        batch: Sequence[tuple[StreamState, NDArray[np.uint8] | None, FrameDetections]],
+    ) -> list[FrameResult]:
+        """Embed and track given detections (public-detection mode, or after ``detect``).
+
+        A frame is needed only when there is an embedder, to cut the crops from.
+        """
+        kept = [self._filter(dets) for _, _, dets in batch]
+        start = time.perf_counter()
+        features = self._embed_all([frame for _, frame, _ in batch], kept)
+        embed_time = (time.perf_counter() - start) / max(len(batch), 1)
+        results = []
+        for (stream, _, _), dets, feats in zip(batch, kept, features, strict=True):
+            start = time.perf_counter()
+            tracks = stream.tracker.update(dets.boxes, dets.scores, dets.classes, feats)
+            stream.frames += 1
+            times = StageTimes(embed=embed_time, track=time.perf_counter() - start)
+            results.append(FrameResult(tracks, dets, times))
+        return results
+
+    def _filter(self, dets: FrameDetections) -> FrameDetections:
+        if self.min_score <= 0 or len(dets) == 0:
+            return dets
+        keep = dets.scores >= self.min_score
+        return FrameDetections(dets.boxes[keep], dets.scores[keep], dets.classes[keep])
+
+    def _embed_all(
+        self,
+        frames: Sequence[NDArray[np.uint8] | None],
+        detections: Sequence[FrameDetections],
+    ) -> list[NDArray[np.float32] | None]:
+        """One embedder call for the crops of every frame in the batch, split back per frame."""
+        if self.embedder is None:
+            return [None] * len(detections)
+        crops: list[NDArray[np.uint8]] = []
+        for frame, dets in zip(frames, detections, strict=True):
+            if frame is None:
+                raise ValueError("an embedder needs the frame to cut crops from; got None")
+            crops.extend(crop_boxes(frame, dets.boxes))
+        features = (
+            self.embedder.embed(crops) if crops else np.zeros((0, self.embedder.dim), np.float32)
+        )
+        splits = np.cumsum([len(d) for d in detections])[:-1]
+        return list(np.split(features, splits))
