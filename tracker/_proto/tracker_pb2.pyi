@@ -111,8 +111,8 @@ class Frame(_message.Message):
     timestamp: float
     encoded: bytes
     raw: RawImage
-    detections: _containers.RepeatedCompositeFieldContainer[Detection]
-    def __init__(self, frame_id: _Optional[int] = ..., timestamp: _Optional[float] = ..., encoded: _Optional[bytes] = ..., raw: _Optional[_Union[RawImage, _Mapping]] = ..., detections: _Optional[_Iterable[_Union[Detection, _Mapping]]] = ...) -> None: ...
+    detections: Detections
+    def __init__(self, frame_id: _Optional[int] = ..., timestamp: _Optional[float] = ..., encoded: _Optional[bytes] = ..., raw: _Optional[_Union[RawImage, _Mapping]] = ..., detections: _Optional[_Union[Detections, _Mapping]] = ...) -> None: ...
 
 class RawImage(_message.Message):
     __slots__ = ("width", "height", "format", "data")
@@ -138,15 +138,15 @@ class Box(_message.Message):
     y2: float
     def __init__(self, x1: _Optional[float] = ..., y1: _Optional[float] = ..., x2: _Optional[float] = ..., y2: _Optional[float] = ...) -> None: ...
 
-class Detection(_message.Message):
-    __slots__ = ("box", "score", "class_id")
-    BOX_FIELD_NUMBER: _ClassVar[int]
-    SCORE_FIELD_NUMBER: _ClassVar[int]
-    CLASS_ID_FIELD_NUMBER: _ClassVar[int]
-    box: Box
-    score: float
-    class_id: int
-    def __init__(self, box: _Optional[_Union[Box, _Mapping]] = ..., score: _Optional[float] = ..., class_id: _Optional[int] = ...) -> None: ...
+class Detections(_message.Message):
+    __slots__ = ("boxes", "scores", "class_ids")
+    BOXES_FIELD_NUMBER: _ClassVar[int]
+    SCORES_FIELD_NUMBER: _ClassVar[int]
+    CLASS_IDS_FIELD_NUMBER: _ClassVar[int]
+    boxes: _containers.RepeatedScalarFieldContainer[float]
+    scores: _containers.RepeatedScalarFieldContainer[float]
+    class_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, boxes: _Optional[_Iterable[float]] = ..., scores: _Optional[_Iterable[float]] = ..., class_ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class Track(_message.Message):
     __slots__ = ("track_id", "box", "score", "class_id", "state", "age")

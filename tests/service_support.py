@@ -1,0 +1,158 @@
+"""Shared pieces of the service tests: a real detector for synthetic frames, and a server
+running on its own event loop in a background thread (the tests are plain sync clients).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tracker.core import DeepSortConfig
+from tracker.detect.base import FrameDetections
+from tracker.pipeline import Pipeline
+from tracker.service.server import PipelineSource, TrackerServer, create_server
+from tracker.service.settings import ServerSettings
+
+T = TypeVar("T")
+
+# Saturated colours that survive JPEG compression with a tolerance of 60 per channel.
+PALETTE = np.array(
+    [(0, 0, 255), (0, 255, 0), (255, 0, 0), (0, 255, 255), (255, 0, 255), (255, 255, 0)],
+    np.int16,
+)
+
+
+class ColourBoxDetector:
+    """Finds solid rectangles of the palette colours on a dark background.
+
+    A real ``Detector``: it reads the pixels (so decode errors, sizes and batching are
+    exercised end to end) and is deterministic. ``delay_s`` sleeps per call to imitate a
+    model's fixed cost per batch.
+    """
+
+    name = "colour-boxes"
+
+    def __init__(self, delay_s: float = 0.0, tolerance: int = 60) -> None:
+        self.delay_s = delay_s
+        self.tolerance = tolerance
+        self.calls: list[int] = []  # batch size of each call
+
+    def detect(self, frames: Sequence[NDArray[np.uint8]]) -> list[FrameDetections]:
+        import time
+
+        self.calls.append(len(frames))
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        return [self._detect_one(frame) for frame in frames]
+
+    def _detect_one(self, frame: NDArray[np.uint8]) -> FrameDetections:
+        pixels = frame.astype(np.int16)
+        # (K, H, W): which pixels are within tolerance of each palette colour
+        near = (np.abs(pixels[None] - PALETTE[:, None, None, :]) < self.tolerance).all(axis=3)
+        rows = near.sum(axis=2) >= 3  # (K, H): rows with a few pixels of that colour
+        cols = near.sum(axis=1) >= 3
+        present = rows.any(axis=1) & cols.any(axis=1)
+        k = np.flatnonzero(present)
+        if len(k) == 0:
+            return FrameDetections.empty()
+        h, w = frame.shape[:2]
+        y1 = rows[k].argmax(axis=1)
+        y2 = h - rows[k][:, ::-1].argmax(axis=1)
+        x1 = cols[k].argmax(axis=1)
+        x2 = w - cols[k][:, ::-1].argmax(axis=1)
+        boxes = np.stack([x1, y1, x2, y2], axis=1).astype(np.float32)
+        return FrameDetections(boxes, np.full(len(k), 0.9, np.float32), np.zeros(len(k), np.int64))
+
+
+@dataclass(frozen=True)
+class MovingBoxes:
+    """Frames with ``n`` coloured boxes moving in straight lines (deterministic)."""
+
+    n: int = 3
+    width: int = 320
+    height: int = 240
+    size: int = 40
+
+    def frame(self, t: int) -> NDArray[np.uint8]:
+        image = np.zeros((self.height, self.width, 3), np.uint8)
+        for x1, y1, x2, y2, colour in self.boxes(t):
+            image[y1:y2, x1:x2] = colour
+        return image
+
+    def boxes(self, t: int) -> list[tuple[int, int, int, int, tuple[int, ...]]]:
+        out = []
+        for i in range(self.n):
+            x = 10 + (i * 90 + 2 * t) % (self.width - self.size - 20)
+            y = 20 + i * (self.height - self.size - 40) // max(self.n, 1)
+            colour = tuple(int(c) for c in PALETTE[i % len(PALETTE)])
+            out.append((x, y, x + self.size, y + self.size, colour))
+        return out
+
+
+def test_pipeline(delay_s: float = 0.0) -> Pipeline:
+    """Colour-box detector, motion-only, confirm after 2 hits."""
+    return Pipeline(ColourBoxDetector(delay_s), None, DeepSortConfig(n_init=2))
+
+
+test_pipeline.__test__ = False  # type: ignore[attr-defined]  # a factory, not a test
+
+
+def test_settings(**overrides: Any) -> ServerSettings:
+    base = ServerSettings(
+        host="127.0.0.1", port=0, metrics_port=0, max_wait_ms=2.0, idle_timeout_s=30.0
+    )
+    return replace(base, **overrides)
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]
+
+
+class ServerThread:
+    """A TrackerServer on its own event loop; ``target`` is ``127.0.0.1:<free port>``."""
+
+    def __init__(self, pipeline: PipelineSource, settings: ServerSettings) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.server: TrackerServer = self.call(self._make(pipeline, settings))
+        self.target = f"127.0.0.1:{self.server.port}"
+
+    @staticmethod
+    async def _make(pipeline: PipelineSource, settings: ServerSettings) -> TrackerServer:
+        server = create_server(pipeline, settings)
+        await server.start()
+        await server.wait_ready(timeout=30)
+        return server
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return future.result(timeout)
+
+    def on_loop(self, fn: Callable[[], T]) -> T:
+        async def run() -> T:
+            return fn()
+
+        return self.call(run())
+
+    def stop(self) -> None:
+        try:
+            self.call(self.server.stop(grace=5))
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)
+            self.loop.close()
+
+
+def running_server(pipeline: PipelineSource, settings: ServerSettings) -> Iterator[ServerThread]:
+    server = ServerThread(pipeline, settings)
+    try:
+        yield server
+    finally:
+        server.stop()
