@@ -1,15 +1,11 @@
-"""Shared pieces of the service tests: a real detector for synthetic frames, and a server
-running on its own event loop in a background thread (the tests are plain sync clients).
-"""
+"""Shared pieces of the service tests: a real detector for synthetic frames, settings for
+servers on 127.0.0.1 free ports, and synthetic moving-box videos."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Callable, Coroutine, Iterator, Sequence
-from concurrent.futures import Future
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,10 +13,7 @@ from numpy.typing import NDArray
 from tracker.core import DeepSortConfig
 from tracker.detect.base import FrameDetections
 from tracker.pipeline import Pipeline
-from tracker.service.server import PipelineSource, TrackerServer, create_server
 from tracker.service.settings import ServerSettings
-
-T = TypeVar("T")
 
 # Saturated colours that survive JPEG compression with a tolerance of 60 per channel.
 PALETTE = np.array(
@@ -112,47 +105,3 @@ def test_settings(**overrides: Any) -> ServerSettings:
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]
-
-
-class ServerThread:
-    """A TrackerServer on its own event loop; ``target`` is ``127.0.0.1:<free port>``."""
-
-    def __init__(self, pipeline: PipelineSource, settings: ServerSettings) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.server: TrackerServer = self.call(self._make(pipeline, settings))
-        self.target = f"127.0.0.1:{self.server.port}"
-
-    @staticmethod
-    async def _make(pipeline: PipelineSource, settings: ServerSettings) -> TrackerServer:
-        server = create_server(pipeline, settings)
-        await server.start()
-        await server.wait_ready(timeout=30)
-        return server
-
-    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        return future.result(timeout)
-
-    def on_loop(self, fn: Callable[[], T]) -> T:
-        async def run() -> T:
-            return fn()
-
-        return self.call(run())
-
-    def stop(self) -> None:
-        try:
-            self.call(self.server.stop(grace=5))
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(10)
-            self.loop.close()
-
-
-def running_server(pipeline: PipelineSource, settings: ServerSettings) -> Iterator[ServerThread]:
-    server = ServerThread(pipeline, settings)
-    try:
-        yield server
-    finally:
-        server.stop()

@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from tracker import __version__
-
+from tracker.cli import demo_cmd, health_cmd, serve_cmd, stream_cmd
 from tracker.errors import TrackerError
 
-SUBCOMMANDS: tuple = ()
+SUBCOMMANDS: tuple = (serve_cmd, health_cmd, stream_cmd, demo_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
