@@ -39,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
 
     dets = args.dets or args.seq / "det" / "det.txt"
     if args.out.is_dir():
-        raise TrackerError(f"--out {args.out} is a directory; give a file such as {args.out}/SEQ.txt")
+        raise TrackerError(
+            f"--out {args.out} is a directory; give a file such as {args.out}/SEQ.txt"
+        )
     config = tracker_config(args.tracker_overrides)
     run_info = track_sequence(args.seq, dets, args.out, config, args.motion_only, not args.quiet)
     print(
