@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import fields
-from typing import TYPE_CHECKING
 
 from tracker.errors import TrackerError
 from tracker.service.settings import SETTINGS, ServerSettings
-
-if TYPE_CHECKING:
-    from tracker.pipeline import Pipeline
 
 DESCRIPTION = """\
 Serve multi-object tracking over gRPC (tracker.v1.Tracker/Track, a bidirectional stream per
@@ -55,37 +51,6 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(serve(settings))
 
 
-def build_pipeline(settings: ServerSettings) -> Pipeline:
-    """The configured models; runs in the server's worker thread (loading is slow)."""
-    from tracker.pipeline import Pipeline
-
-    detector = None
-    if settings.detector != "none":
-        try:
-            from tracker.detect import build_detector  # type: ignore[attr-defined,unused-ignore]
-        except ImportError as error:
-            raise TrackerError(
-                f"detector models are not available in this build ({error}); "
-                "use --detector none to serve public-detection streams"
-            ) from None
-        detector = build_detector(
-            settings.detector, weights=settings.detector_weights, device=settings.device
-        )
-    embedder = None
-    if settings.embedder != "none":
-        try:
-            from tracker.reid import build_embedder  # type: ignore[attr-defined,unused-ignore]
-        except ImportError as error:
-            raise TrackerError(
-                f"re-ID embedders are not available in this build ({error}); "
-                "use --embedder none for motion-only tracking"
-            ) from None
-        embedder = build_embedder(
-            settings.embedder, weights=settings.embedder_weights, device=settings.device
-        )
-    return Pipeline(detector, embedder)
-
-
 async def serve(settings: ServerSettings) -> int:
     """Start, wait for a signal (or a model-loading failure), drain, stop."""
     import asyncio
@@ -93,6 +58,7 @@ async def serve(settings: ServerSettings) -> int:
     import logging
     import signal
 
+    from tracker.service.models import build_pipeline
     from tracker.service.server import create_server
 
     log = logging.getLogger("tracker.serve")

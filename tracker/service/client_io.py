@@ -1,24 +1,25 @@
-"""Client-side files: frame sources, MOTChallenge detection and result files, annotated video.
+"""Client-side files: frame sources, detections and results per frame, annotated video.
 
-A minimal stand-in kept in one module so it can be swapped for ``tracker.io`` (sources,
-MOT files) once that lands: image folders, MOTChallenge sequence folders (``img1`` +
-``seqinfo.ini``), video files and RTSP/HTTP streams through OpenCV.
+The frame sources are a minimal stand-in kept in this one module so they can be swapped for
+``tracker.io`` sources once those land: image folders, MOTChallenge sequence folders (``img1``
++ ``seqinfo.ini``), video files and RTSP/HTTP streams through OpenCV. MOT files themselves
+are read and written by ``tracker.io.mot``.
 """
 
 from __future__ import annotations
 
-import configparser
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tracker.detect.base import FrameDetections
-from tracker.errors import InputFormatError, TrackerError
+from tracker.errors import TrackerError
+from tracker.io.mot import read_detections, read_seqinfo, write_results
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 _DIGITS = re.compile(r"(\d+)")
@@ -82,13 +83,12 @@ def open_source(source: str) -> FrameSource:
     if not path.exists():
         raise TrackerError(f"source {source} does not exist")
     if path.is_dir():
-        seqinfo = path / "seqinfo.ini"
         fps = None
         folder = path
-        if seqinfo.is_file():
-            info = read_seqinfo(seqinfo)
-            folder = path / info.get("imdir", "img1")
-            fps = float(info["framerate"]) if "framerate" in info else None
+        if (path / "seqinfo.ini").is_file():
+            info = read_seqinfo(path)
+            folder = path / info.image_dir
+            fps = info.frame_rate
         images = tuple(sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
         if not images:
             raise TrackerError(f"no {'/'.join(IMAGE_SUFFIXES)} images in {folder}")
@@ -104,75 +104,62 @@ def open_source(source: str) -> FrameSource:
     return FrameSource(path.stem, fps, count, _url=str(path))
 
 
-def read_seqinfo(path: Path) -> dict[str, str]:
-    parser = configparser.ConfigParser()
-    parser.read(path)
-    if "Sequence" not in parser:
-        raise InputFormatError(f"{path}: no [Sequence] section")
-    return {key.lower(): value for key, value in parser["Sequence"].items()}
-
-
 def _frame_number(path: Path, fallback: int) -> int:
     """MOT frames are numbered by file name (000001.jpg); other folders by sort order."""
     match = _DIGITS.fullmatch(path.stem)
     return int(match.group(1)) if match else fallback
 
 
-def read_mot_detections(path: Path, min_score: float = -np.inf) -> dict[int, FrameDetections]:
-    """A MOTChallenge det.txt (frame, -1, x, y, w, h, score, ...) as detections per frame."""
-    try:
-        table = np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
-    except (OSError, ValueError) as error:
-        raise InputFormatError(f"{path}: not a MOTChallenge detection file ({error})") from None
-    if table.size and table.shape[1] < 7:
-        raise InputFormatError(f"{path}: need at least 7 columns, found {table.shape[1]}")
-    table = table[table[:, 6] >= min_score] if table.size else table.reshape(0, 7)
-    frames = table[:, 0].astype(np.int64)
-    order = np.argsort(frames, kind="stable")
-    table, frames = table[order], frames[order]
-    boxes = np.concatenate([table[:, 2:4], table[:, 2:4] + table[:, 4:6]], axis=1)
-    starts = np.flatnonzero(np.r_[True, frames[1:] != frames[:-1]]) if len(frames) else frames
-    ends = np.r_[starts[1:], len(frames)] if len(frames) else frames
+def detections_by_frame(path: Path) -> dict[int, FrameDetections]:
+    """A MOTChallenge det file (or deep_sort .npy) as the detector contract's type, per frame."""
+    dets = read_detections(path)
+    xyxy = np.concatenate(
+        [dets.boxes_xywh[:, :2], dets.boxes_xywh[:, :2] + dets.boxes_xywh[:, 2:]], axis=1
+    )
+    slices = dets.frame_slices(dets.last_frame)
     return {
-        int(frames[a]): FrameDetections(
-            boxes[a:b].astype(np.float32),
-            table[a:b, 6].astype(np.float32),
-            np.zeros(b - a, np.int64),
+        frame: FrameDetections(
+            xyxy[rows].astype(np.float32),
+            dets.scores[rows],
+            np.zeros(rows.stop - rows.start, np.int64),
         )
-        for a, b in zip(starts, ends, strict=True)
+        for frame, rows in enumerate(slices)
+        if rows.stop > rows.start
     }
 
 
-class MotResultWriter:
-    """MOTChallenge result lines: ``frame,id,x,y,w,h,score,-1,-1,-1`` (top-left, size)."""
+class ResultCollector:
+    """Collects answered tracks and writes one MOTChallenge result file (tracker.io.mot)."""
 
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+    def __init__(self) -> None:
+        self._frames: list[NDArray[np.int64]] = []
+        self._ids: list[NDArray[np.int64]] = []
+        self._boxes: list[NDArray[np.float64]] = []
+        self._scores: list[NDArray[np.float32]] = []
 
-    def write(
+    def add(
         self,
         frame_id: int,
         track_ids: NDArray[np.int64],
-        boxes: NDArray[np.floating],
-        scores: NDArray[np.floating],
+        boxes: NDArray[np.float64],
+        scores: NDArray[np.float32],
     ) -> None:
-        if len(track_ids) == 0:
-            return
-        boxes = np.asarray(boxes, np.float64)
-        size = boxes[:, 2:] - boxes[:, :2]
-        lines = [
-            f"{frame_id},{tid},{x:.2f},{y:.2f},{w:.2f},{h:.2f},{s:.4f},-1,-1,-1\n"
-            for tid, x, y, w, h, s in zip(
-                track_ids.tolist(),
-                boxes[:, 0].tolist(),
-                boxes[:, 1].tolist(),
-                size[:, 0].tolist(),
-                size[:, 1].tolist(),
-                np.asarray(scores, np.float64).tolist(),
-                strict=True,
-            )
-        ]
-        self.stream.write("".join(lines))
+        self._frames.append(np.full(len(track_ids), frame_id, np.int64))
+        self._ids.append(track_ids)
+        self._boxes.append(np.asarray(boxes, np.float64).reshape(-1, 4))
+        self._scores.append(scores)
+
+    def write(self, path: Path) -> None:
+        def joined(parts: list[NDArray[Any]], empty: NDArray[Any]) -> NDArray[Any]:
+            return np.concatenate(parts) if parts else empty
+
+        write_results(
+            path,
+            joined(self._frames, np.zeros(0, np.int64)),
+            joined(self._ids, np.zeros(0, np.int64)),
+            joined(self._boxes, np.zeros((0, 4))),
+            joined(self._scores, np.zeros(0, np.float32)),
+        )
 
 
 class VideoAnnotator:

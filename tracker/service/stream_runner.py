@@ -16,7 +16,7 @@ import numpy as np
 
 from tracker.detect.base import FrameDetections
 from tracker.service.client import ClientFrame, StreamOptions, TrackerClient, TrackResult
-from tracker.service.client_io import FrameSource, MotResultWriter, SourceFrame, VideoAnnotator
+from tracker.service.client_io import FrameSource, ResultCollector, SourceFrame, VideoAnnotator
 
 
 @dataclass
@@ -104,7 +104,9 @@ def run_stream(
 
     total = source.length if max_frames is None else min(source.length or max_frames, max_frames)
     with ExitStack() as stack:
-        writer = MotResultWriter(stack.enter_context(open(out, "w"))) if out else None
+        collector = ResultCollector() if out else None
+        if out is not None and collector is not None:
+            stack.callback(collector.write, out)  # also on Ctrl-C: keep what was tracked
         annotator = None
         if save_video:
             annotator = VideoAnnotator(save_video, source.fps or 25.0)
@@ -115,8 +117,8 @@ def run_stream(
         started = time.perf_counter()
         for result in client.track(frames(), options):
             _record(stats, result)
-            if writer is not None and not result.error:
-                writer.write(result.frame_id, result.track_ids, result.boxes, result.scores)
+            if collector is not None and not result.error:
+                collector.add(result.frame_id, result.track_ids, result.boxes, result.scores)
             if annotator is not None and pending is not None:
                 frame = pending.pop(result.frame_id)
                 if frame is not None:
