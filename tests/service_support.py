@@ -89,19 +89,65 @@ class MovingBoxes:
         return out
 
 
-def test_pipeline(delay_s: float = 0.0) -> Pipeline:
+def make_pipeline(delay_s: float = 0.0) -> Pipeline:
     """Colour-box detector, motion-only, confirm after 2 hits."""
     return Pipeline(ColourBoxDetector(delay_s), None, DeepSortConfig(n_init=2))
 
 
-test_pipeline.__test__ = False  # type: ignore[attr-defined]  # a factory, not a test
-
-
-def test_settings(**overrides: Any) -> ServerSettings:
+def make_settings(**overrides: Any) -> ServerSettings:
     base = ServerSettings(
         host="127.0.0.1", port=0, metrics_port=0, max_wait_ms=2.0, idle_timeout_s=30.0
     )
     return replace(base, **overrides)
 
 
-test_settings.__test__ = False  # type: ignore[attr-defined]
+class HeldStream:
+    """A Track call whose requests the test feeds one by one (the call stays open meanwhile).
+
+    ``close()`` half-closes the request side; ``cancel()`` drops the call like a vanished
+    client would.
+    """
+
+    def __init__(self, stub: Any, config: Any) -> None:
+        import queue
+
+        from tracker._proto import tracker_pb2 as pb
+
+        self._pb = pb
+        self._requests: queue.Queue[Any] = queue.Queue()
+        self._requests.put(pb.TrackRequest(config=config))
+        self.call = stub.Track(self._iterate())
+
+    def _iterate(self) -> Any:
+        while True:
+            item = self._requests.get(timeout=30)
+            if item is None:
+                return
+            yield item
+
+    def send(self, frame: Any) -> None:
+        self._requests.put(self._pb.TrackRequest(frame=frame))
+
+    def receive(self) -> Any:
+        return next(self.call)
+
+    def close(self) -> None:
+        self._requests.put(None)
+
+    def cancel(self) -> None:
+        self.call.cancel()
+        self._requests.put(None)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def jpeg(image: NDArray[np.uint8]) -> bytes:
+    import cv2
+
+    return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()

@@ -20,10 +20,18 @@ T = TypeVar("T")
 
 
 class BackgroundServer:
-    """Starts on construction (models loaded, SERVING); ``target`` is ``host:port``."""
+    """Starts on construction; ``target`` is ``host:port``.
+
+    With ``wait_ready`` (the default) the constructor returns once the models are loaded and
+    health is SERVING; without, as soon as the port listens.
+    """
 
     def __init__(
-        self, pipeline: PipelineSource, settings: ServerSettings, ready_timeout: float = 600
+        self,
+        pipeline: PipelineSource,
+        settings: ServerSettings,
+        ready_timeout: float = 600,
+        wait_ready: bool = True,
     ) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(
@@ -32,7 +40,8 @@ class BackgroundServer:
         self.thread.start()
         try:
             self.server: TrackerServer = self.call(
-                self._start(pipeline, settings, ready_timeout), ready_timeout + 30
+                self._start(pipeline, settings, ready_timeout if wait_ready else None),
+                ready_timeout + 30,
             )
         except BaseException:
             self._close_loop()
@@ -42,10 +51,12 @@ class BackgroundServer:
 
     @staticmethod
     async def _start(
-        pipeline: PipelineSource, settings: ServerSettings, ready_timeout: float
+        pipeline: PipelineSource, settings: ServerSettings, ready_timeout: float | None
     ) -> TrackerServer:
         server = create_server(pipeline, settings)
         await server.start()
+        if ready_timeout is None:
+            return server
         try:
             await server.wait_ready(ready_timeout)
         except BaseException:

@@ -99,6 +99,8 @@ def run_stream(
             if detections is not None:
                 dets = detections.get(frame.frame_id, FrameDetections.empty())
             image = frame.encoded if frame.encoded is not None else frame.image
+            if detections is not None and options.embedder == "none":
+                image = None  # public detections, motion-only: the server needs no pixels
             stats.sent += 1
             yield ClientFrame(frame.frame_id, image, dets)
 
