@@ -87,6 +87,7 @@ class Scheduler:
                     batch += self._collect(self.max_batch - len(batch))
                 await self._run(batch)
             finally:
+                del batch  # do not keep the last frames (and their sessions) alive while idle
                 self._idle.set()
             if any(s.eligible for s in self.sessions):
                 self._wake.set()
