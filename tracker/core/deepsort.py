@@ -74,10 +74,15 @@ class DeepSortConfig:
     """Unmatched detections below this score do not start tracks."""
     class_aware: bool = True
     """Tracks only match detections of their own class."""
+    report_misses: int = 0
+    """Also report confirmed tracks missed for up to this many frames, at their predicted
+    position (bridges short detector dropouts; ``detection_index`` is -1 for them)."""
     assignment_backend: Literal["lap", "scipy"] = "lap"
 
     def __post_init__(self) -> None:
         problems = []
+        if self.report_misses < 0:
+            problems.append(f"report_misses must be >= 0, got {self.report_misses}")
         if self.max_age < 0:
             problems.append(f"max_age must be >= 0, got {self.max_age}")
         if self.n_init < 1:
@@ -342,7 +347,10 @@ class DeepSort:
     def _report(self) -> Tracks:
         table = self.tracks
         n = table.n
-        rows = np.flatnonzero((table.states[:n] == TrackState.CONFIRMED) & (table.misses[:n] == 0))
+        rows = np.flatnonzero(
+            (table.states[:n] == TrackState.CONFIRMED)
+            & (table.misses[:n] <= self.config.report_misses)
+        )
         return Tracks(
             ids=table.ids[rows].copy(),
             boxes=xyah_to_xyxy(table.mean[rows, :4]),
