@@ -697,6 +697,20 @@ def test_prometheus_adapter_serves_the_hpa_streams_metric() -> None:
     assert set(rule["resources"]["overrides"]) == {"namespace", "pod"}
 
 
+def test_service_monitor_scrapes_the_metrics_port_of_the_service() -> None:
+    (monitor,) = load_yaml_documents(K8S / "monitoring" / "servicemonitor.yaml")
+    services = {svc["metadata"]["name"]: svc for svc in only(base_objects(), "Service")}
+    selected = [
+        name
+        for name, svc in services.items()
+        if monitor["spec"]["selector"]["matchLabels"].items() <= svc["metadata"]["labels"].items()
+    ]
+    assert "tracker" in selected
+    (endpoint,) = monitor["spec"]["endpoints"]
+    ports = {p["name"]: p["port"] for p in services["tracker"]["spec"]["ports"]}
+    assert ports[endpoint["port"]] == METRICS_PORT and endpoint["path"] == "/metrics"
+
+
 def test_the_server_exports_the_hpa_metric() -> None:
     sources = [
         path.read_text(encoding="utf-8")
