@@ -39,9 +39,12 @@ def l2_normalize(features: NDArray[np.floating]) -> NDArray[np.float32]:
     return np.divide(features, norms, out=np.zeros_like(features), where=norms > 0)
 
 
-def cosine_distance(features_a: NDArray[np.floating], features_b: NDArray[np.floating]) -> FloatArray:
+def cosine_distance(
+    features_a: NDArray[np.floating], features_b: NDArray[np.floating]
+) -> FloatArray:
     """``1 - cos`` between unit-length feature rows."""
-    return 1.0 - np.asarray(features_a, np.float32) @ np.asarray(features_b, np.float32).T
+    similarity = np.asarray(features_a, np.float32) @ np.asarray(features_b, np.float32).T
+    return 1.0 - similarity.astype(np.float64)
 
 
 def gallery_cosine_distance(
@@ -53,7 +56,7 @@ def gallery_cosine_distance(
     ring buffer is filled front to back before it wraps, so valid slots are always a prefix
     until it is full). One matrix product covers every track and every gallery slot.
     """
-    t, b, d = gallery.shape
+    t, _, d = gallery.shape
     if t == 0 or len(features) == 0:
         return np.zeros((t, len(features)))
     used = int(counts.max())

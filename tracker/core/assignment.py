@@ -59,7 +59,7 @@ def _assign_scipy(cost: NDArray[np.float64], limit: float) -> IntArray:
 def min_cost_assignment(
     cost: NDArray[np.float64], limit: float, backend: str = "lap"
 ) -> Assignment:
-    """Match rows to columns minimising total cost; pairs costing more than ``limit`` never match."""
+    """Rows matched to columns at minimum total cost; pairs over ``limit`` never match."""
     n, m = cost.shape
     if n == 0 or m == 0:
         return Assignment.empty(n, m)

@@ -99,7 +99,9 @@ class DeepSortConfig:
         if self.gating_threshold is not None and self.gating_threshold <= 0:
             problems.append(f"gating_threshold must be > 0 or None, got {self.gating_threshold}")
         if self.assignment_backend not in ("lap", "scipy"):
-            problems.append(f"assignment_backend must be 'lap' or 'scipy', got {self.assignment_backend!r}")
+            problems.append(
+                f"assignment_backend must be 'lap' or 'scipy', got {self.assignment_backend!r}"
+            )
         if problems:
             raise ValueError("invalid DeepSortConfig: " + "; ".join(problems))
 
@@ -229,7 +231,9 @@ class DeepSort:
             unmatched = np.setdiff1d(unmatched, pool[stage3.matches[:, 0]])
 
         self._apply(matches, unmatched, dets)
-        self._start_tracks(dets.subset(free_dets[dets.scores[free_dets] >= cfg.new_track_min_score]))
+        self._start_tracks(
+            dets.subset(free_dets[dets.scores[free_dets] >= cfg.new_track_min_score])
+        )
         table.prune()
         return self._report()
 
@@ -331,7 +335,9 @@ class DeepSort:
         ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
         self._next_id += k
         features = dets.features if self.tracks.feature_dim is not None else None
-        self.tracks.add(ids, mean, cov, dets.classes, dets.scores, dets.index, features, self.config.n_init)
+        self.tracks.add(
+            ids, mean, cov, dets.classes, dets.scores, dets.index, features, self.config.n_init
+        )
 
     def _report(self) -> Tracks:
         table = self.tracks

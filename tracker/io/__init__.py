@@ -1,0 +1,1 @@
+"""File formats and frame sources: MOTChallenge text files, deep_sort .npy, videos, folders."""
