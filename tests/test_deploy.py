@@ -165,7 +165,7 @@ def normalized_project_install(command: str) -> tuple[str, ...] | None:
     Editable installs are development installs, not what an image ships.
     """
     try:
-        words = shlex.split(command)
+        words = shlex.split(command, comments=True)
     except ValueError:
         return None
     pip_at = next((i for i, w in enumerate(words) if re.fullmatch(r"(.*/)?pip3?(\.\d+)?", w)), None)
@@ -426,6 +426,7 @@ def test_normalized_project_install_tells_project_installs_from_others() -> None
     assert normalized_project_install("pip install -r /tmp/requirements.txt") is None
     assert normalized_project_install('pip install "pip==25.3"') is None
     assert normalized_project_install("pip install --upgrade .") == ("--upgrade", ".")
+    assert normalized_project_install("pip install .   # add [onnx] for ONNX") == (".",)
 
 
 def test_weights_are_optional_at_build_time_and_only_model_files_are_baked() -> None:
