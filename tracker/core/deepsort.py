@@ -197,6 +197,10 @@ class DeepSort:
         table = self.tracks
         n = table.n
         if n:
+            # A shrinking box coasting without detections would turn inside out; stop its
+            # size change instead (as SORT does), so every predicted box stays valid.
+            inverting = table.mean[:n, 2:4] + table.mean[:n, 6:8] <= 0
+            table.mean[:n, 6:8][inverting] = 0.0
             table.mean[:n], table.cov[:n] = self.kf.predict(table.mean[:n], table.cov[:n])
             table.age[:n] += 1
             table.misses[:n] += 1
