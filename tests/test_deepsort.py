@@ -58,6 +58,16 @@ def test_a_track_survives_a_short_gap_with_its_id() -> None:
     assert sorted(out.ids.tolist()) == [1, 2, 3]
 
 
+def test_a_shrinking_track_coasting_never_reports_an_inverted_box() -> None:
+    tracker = DeepSort(DeepSortConfig(n_init=1, max_age=50, report_misses=50))
+    for f in range(10):  # a person walking away: the box shrinks by 3 px a frame
+        tracker.update([[100.0, 100.0, 140.0, 180.0 - 3 * f]], [0.9])
+    for _ in range(40):
+        out = tracker.update(np.zeros((0, 4)), np.zeros(0))
+        assert len(out) == 1
+        assert np.all(out.boxes[:, 2:] >= out.boxes[:, :2])
+
+
 def test_detection_index_points_back_to_the_input_rows() -> None:
     tracker = DeepSort(DeepSortConfig(n_init=1))
     boxes = _walkers(0)[::-1]

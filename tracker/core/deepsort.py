@@ -74,10 +74,15 @@ class DeepSortConfig:
     """Unmatched detections below this score do not start tracks."""
     class_aware: bool = True
     """Tracks only match detections of their own class."""
+    report_misses: int = 0
+    """Also report confirmed tracks missed for up to this many frames, at their predicted
+    position (bridges short detector dropouts; ``detection_index`` is -1 for them)."""
     assignment_backend: Literal["lap", "scipy"] = "lap"
 
     def __post_init__(self) -> None:
         problems = []
+        if self.report_misses < 0:
+            problems.append(f"report_misses must be >= 0, got {self.report_misses}")
         if self.max_age < 0:
             problems.append(f"max_age must be >= 0, got {self.max_age}")
         if self.n_init < 1:
@@ -192,6 +197,10 @@ class DeepSort:
         table = self.tracks
         n = table.n
         if n:
+            # A shrinking box coasting without detections would turn inside out; stop its
+            # size change instead (as SORT does), so every predicted box stays valid.
+            inverting = table.mean[:n, 2:4] + table.mean[:n, 6:8] <= 0
+            table.mean[:n, 6:8][inverting] = 0.0
             table.mean[:n], table.cov[:n] = self.kf.predict(table.mean[:n], table.cov[:n])
             table.age[:n] += 1
             table.misses[:n] += 1
@@ -342,7 +351,10 @@ class DeepSort:
     def _report(self) -> Tracks:
         table = self.tracks
         n = table.n
-        rows = np.flatnonzero((table.states[:n] == TrackState.CONFIRMED) & (table.misses[:n] == 0))
+        rows = np.flatnonzero(
+            (table.states[:n] == TrackState.CONFIRMED)
+            & (table.misses[:n] <= self.config.report_misses)
+        )
         return Tracks(
             ids=table.ids[rows].copy(),
             boxes=xyah_to_xyxy(table.mean[rows, :4]),
