@@ -28,6 +28,7 @@ from tracker._proto import tracker_pb2_grpc as pb_grpc
 from tracker.detect.base import FrameDetections
 
 _POLICY = {"latest": pb.DROP_POLICY_LATEST, "all": pb.DROP_POLICY_ALL}
+ImageFormat = Literal["jpeg", "raw"]
 
 
 @dataclass(frozen=True)
@@ -120,13 +121,26 @@ def encode_jpeg(image: NDArray[np.uint8], quality: int = 90) -> bytes:
     return data.tobytes()
 
 
-def frame_message(frame: ClientFrame, jpeg_quality: int = 90) -> pb.Frame:
+def frame_message(
+    frame: ClientFrame, jpeg_quality: int = 90, image_format: ImageFormat = "jpeg"
+) -> pb.Frame:
+    """``image_format`` says how arrays travel: JPEG (small), or raw BGR pixels (lossless)."""
     message = pb.Frame(
         frame_id=frame.frame_id,
         timestamp=time.time() if frame.timestamp is None else frame.timestamp,
     )
     if isinstance(frame.image, bytes):
         message.encoded = frame.image
+    elif frame.image is not None and image_format == "raw":
+        h, w = frame.image.shape[:2]
+        message.raw.CopyFrom(
+            pb.RawImage(
+                width=w,
+                height=h,
+                format=pb.PIXEL_FORMAT_BGR8,
+                data=np.ascontiguousarray(frame.image, np.uint8).tobytes(),
+            )
+        )
     elif frame.image is not None:
         message.encoded = encode_jpeg(frame.image, jpeg_quality)
     if frame.detections is not None:
@@ -172,6 +186,7 @@ class TrackerClient:
         token: str | None = None,
         max_message_bytes: int = 16 * 1024 * 1024,
         jpeg_quality: int = 90,
+        image_format: ImageFormat = "jpeg",
     ) -> None:
         options = [
             ("grpc.max_send_message_length", max_message_bytes),
@@ -185,6 +200,7 @@ class TrackerClient:
         self.stub = pb_grpc.TrackerStub(self.channel)
         self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.jpeg_quality = jpeg_quality
+        self.image_format: ImageFormat = image_format
 
     def __enter__(self) -> TrackerClient:
         return self
@@ -222,7 +238,7 @@ class TrackerClient:
             counter = itertools.count(1)
             for item in frames:
                 frame = item if isinstance(item, ClientFrame) else ClientFrame(next(counter), item)
-                message = frame_message(frame, self.jpeg_quality)
+                message = frame_message(frame, self.jpeg_quality, self.image_format)
                 send_times.sent(frame.frame_id)
                 yield pb.TrackRequest(frame=message)
 

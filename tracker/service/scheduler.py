@@ -78,7 +78,11 @@ class Scheduler:
             self._idle.clear()
             try:
                 deadline = time.monotonic() + self.max_wait_s
-                while len(batch) < self.max_batch and (left := deadline - time.monotonic()) > 0:
+                while (
+                    len(batch) < self.max_batch
+                    and self._others_may_join(batch)
+                    and (left := deadline - time.monotonic()) > 0
+                ):
                     try:
                         await asyncio.wait_for(self._wake.wait(), left)
                     except asyncio.TimeoutError:
@@ -91,6 +95,20 @@ class Scheduler:
                 self._idle.set()
             if any(s.eligible for s in self.sessions):
                 self._wake.set()
+
+    def _others_may_join(self, batch: list[FrameJob]) -> bool:
+        """Is waiting worth it? Only for a session not in the batch that could send a frame.
+
+        Waiting for the batch to fill serves streams that have not contributed yet; a stream
+        already in the batch, or one held back by unsent responses, cannot add a frame that
+        would otherwise miss this batch, and waiting for it would only add latency (a single
+        stream would wait ``max_wait`` on every batch).
+        """
+        present = {id(job.session) for job in batch}
+        return any(
+            id(s) not in present and not s.closed and s.backlog < s.queue_size
+            for s in self.sessions
+        )
 
     def _collect(self, limit: int) -> list[FrameJob]:
         """Round-robin: one frame per eligible session per pass, until ``limit``."""

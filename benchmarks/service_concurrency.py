@@ -1,0 +1,142 @@
+"""1, 2, 4, 8 concurrent streams, with and without cross-stream batching.
+
+    PYTHONPATH=. python benchmarks/service_concurrency.py
+
+Two modes per configuration, server in a child process on 127.0.0.1:
+- throughput: every stream sends as fast as it can with policy ``all``: aggregate FPS;
+- live: every stream sends at a camera's pace with policy ``latest``: latency p50/p99, drops.
+"Batching off" is ``--max-batch 1``. Results: benchmarks/results/service_concurrency.*
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from service_common import Pets, ServerProcess, environment, percentile_ms, save
+
+from tracker.service.client import StreamOptions, TrackerClient, TrackResult
+
+STREAMS = (1, 2, 4, 8)
+WORKLOADS = {
+    "simulated": {
+        "about": "stand-in detector, 15 ms per call + 3 ms per frame (sleeps), 64x64 raw "
+        "frames, returns PETS09 YOLOv5n boxes; motion-only tracking",
+        "frames_throughput": 160,
+        "image_format": "raw",
+    },
+    "jpeg-hist": {
+        "about": "PETS09 JPEG decoded by the server + client detections + HSV-histogram "
+        "embedder on every crop (CPU)",
+        "frames_throughput": 120,
+        "image_format": "jpeg",
+    },
+}
+LIVE_FPS = 10.0
+LIVE_FRAMES = 50
+
+
+def run_streams(
+    target: str, workload: str, pets: Pets, n: int, frames: int, policy: str, fps: float | None
+) -> tuple[float, list[list[TrackResult]]]:
+    results: list[list[TrackResult]] = [[] for _ in range(n)]
+    image_format = WORKLOADS[workload]["image_format"]
+
+    def paced(frames_iter: Any) -> Any:
+        start = time.perf_counter()
+        for k, frame in enumerate(frames_iter):
+            if fps:
+                delay = start + k / fps - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+            yield frame
+
+    def one(index: int) -> None:
+        with TrackerClient(target, image_format=image_format) as client:
+            options = StreamOptions(
+                stream_id=f"bench-{index}", detector="" if workload == "simulated" else "public",
+                policy=policy,  # type: ignore[arg-type]
+            )  # fmt: skip
+            results[index] = list(client.track(paced(pets.frames(workload, frames)), options))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start, results
+
+
+def measure(workload: str, pets: Pets, n: int, batching: bool) -> dict[str, Any]:
+    spec = WORKLOADS[workload]
+    settings = {"max_batch": 8 if batching else 1, "max_wait_ms": 10.0, "max_sessions": 16}
+    with ServerProcess(workload, **settings) as server:
+        wall, results = run_streams(
+            server.target, workload, pets, n, spec["frames_throughput"], "all", None
+        )
+        answered = sum(len(r) for r in results)
+        if answered != n * spec["frames_throughput"]:
+            raise RuntimeError(f"policy all lost frames: {answered}")
+        batch = [x.batch_size for r in results for x in r]
+        _, live = run_streams(server.target, workload, pets, n, LIVE_FRAMES, "latest", LIVE_FPS)
+    latencies = [x.latency_s for r in live for x in r]
+    return {
+        "workload": workload,
+        "streams": n,
+        "batching": batching,
+        "throughput_fps": round(answered / wall, 1),
+        "mean_batch": round(sum(batch) / len(batch), 2),
+        "live_fps_per_stream": LIVE_FPS,
+        "live_latency_p50_ms": percentile_ms(latencies, 50),
+        "live_latency_p99_ms": percentile_ms(latencies, 99),
+        "live_dropped": sum(r[-1].frames_dropped for r in live if r),
+        "live_sent": n * LIVE_FRAMES,
+    }
+
+
+def main() -> None:
+    pets = Pets.load()
+    rows = []
+    for workload in WORKLOADS:
+        for n in STREAMS:
+            for batching in (True, False):
+                row = measure(workload, pets, n, batching)
+                print(row, flush=True)
+                rows.append(row)
+    lines = [
+        "# Concurrent streams, with and without cross-stream batching",
+        "",
+        "Server in a child process on 127.0.0.1, client threads in this process, 2 shared CPU "
+        "cores. **No real models** (not on main yet); workloads:",
+        "",
+    ]
+    lines += [f"- `{name}`: {spec['about']}" for name, spec in WORKLOADS.items()]
+    lines += [
+        "",
+        "Throughput: every stream floods with policy `all`. Live: every stream sends "
+        f"{LIVE_FRAMES} frames at {LIVE_FPS:g} FPS with policy `latest`; latency is "
+        "client-measured (send -> answer). Batching off = `--max-batch 1`; on = 8 frames, "
+        "10 ms max wait. Command: `PYTHONPATH=. python benchmarks/service_concurrency.py`.",
+        "",
+        "| workload | streams | batching | throughput FPS (all streams) | mean batch "
+        "| live p50 ms | live p99 ms | live dropped / sent |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['workload']} | {r['streams']} | {'on' if r['batching'] else 'off'} | "
+            f"{r['throughput_fps']} | {r['mean_batch']} | {r['live_latency_p50_ms']} | "
+            f"{r['live_latency_p99_ms']} | {r['live_dropped']} / {r['live_sent']} |"
+        )
+    lines.append("")
+    save("service_concurrency", {"environment": environment(), "rows": rows}, "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
