@@ -6,7 +6,7 @@ SHARED ?= ../shared
 DATA := $(SHARED)/data
 OUT ?= out
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run demo serve test lint bench bench-service clean
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -18,6 +18,18 @@ run: setup
 		--out $(OUT)/results/MOT17-09-FRCNN.txt
 	$(BIN)/tracker eval --gt $(DATA)/MOT17/train --results $(OUT)/results \
 		--json $(OUT)/metrics.json
+
+## The service end to end: server on 127.0.0.1, PETS09-S2L1 streamed over gRPC, TrackEval scores.
+demo: setup
+	$(BIN)/tracker demo --data $(DATA) --out $(OUT)/demo
+
+serve: setup
+	$(BIN)/tracker serve
+
+bench-service: setup
+	$(BIN)/python benchmarks/service_overhead.py
+	$(BIN)/python benchmarks/service_concurrency.py
+	$(BIN)/python benchmarks/service_memory.py
 
 lint: setup
 	$(BIN)/ruff check tracker tests benchmarks

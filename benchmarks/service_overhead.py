@@ -90,8 +90,8 @@ def main() -> None:
         "",
         "PETS09-S2L1 (795 frames), one stream, policy `all`, server in a child process on "
         f"127.0.0.1, best of {REPEATS} alternating runs. **No real detector or re-ID CNN** "
-        "(not on main yet): the workloads below isolate the service's own cost. Command: `PYTHONPATH=. python "
-        "benchmarks/service_overhead.py`.",
+        "(not on main yet): the workloads below isolate the service's own cost. "
+        "Command: `PYTHONPATH=. python benchmarks/service_overhead.py`.",
         "",
         "| workload | in-process FPS | through server FPS | ratio | client latency p50 (ms) "
         "| server time p50 (ms) |",

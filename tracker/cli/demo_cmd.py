@@ -75,6 +75,8 @@ def find_data(explicit: Path | None) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    import importlib
+
     import grpc
 
     from tracker.service.background import BackgroundServer
@@ -93,6 +95,11 @@ def run(args: argparse.Namespace) -> int:
             names = sorted(p.stem.removeprefix("det_") for p in (seq_dir / "det").glob("det_*"))
             raise TrackerError(f"no {det_file}; available: {', '.join(names)}")
         detections = detections_by_frame(det_file)
+    elif not hasattr(importlib.import_module("tracker.detect"), "build_detector"):
+        raise TrackerError(
+            "this build has no server-side detector yet; run `tracker demo --detections "
+            "yolov5n` to stream the sequence with its precomputed YOLOv5n boxes"
+        )
     settings = ServerSettings(
         host="127.0.0.1",
         port=0,
@@ -110,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         options = StreamOptions(
             stream_id=f"demo-{SEQUENCE}",
             detector="public" if detections is not None else "",
+            embedder="none" if args.embedder == "none" else "",
             policy="all",
         )
         try:

@@ -61,9 +61,7 @@ class TrackerServicer(pb_grpc.TrackerServicer):
         try:
             while True:
                 try:
-                    response = await asyncio.wait_for(
-                        session.responses.get(), min(_POLL_S, server.settings.idle_timeout_s)
-                    )
+                    response = await asyncio.wait_for(session.responses.get(), server.poll_s)
                 except asyncio.TimeoutError:
                     if server.is_idle(session):
                         await _abort(
@@ -104,6 +102,7 @@ class TrackerServer:
         self._grpc: grpc.aio.Server | None = None
         self._http: Any = None
         self._ready = asyncio.Event()
+        self._loader: asyncio.Task[None] | None = None
         self._no_calls = asyncio.Event()
         self._no_calls.set()
 
@@ -180,6 +179,8 @@ class TrackerServer:
 
     async def wait_ready(self, timeout: float | None = None) -> None:
         """Until the models are loaded and warmed up; re-raises a loading failure."""
+        if self._loader is None:
+            raise RuntimeError("the server was not started")
         await asyncio.wait_for(asyncio.shield(self._loader), timeout)
 
     async def stop(self, grace: float | None = None) -> None:
@@ -196,9 +197,9 @@ class TrackerServer:
             log.warning("drain timed out", extra={"open_streams": len(self.calls)})
         if self._grpc is not None:
             await self._grpc.stop(grace=1.0)
-        if not self._loader.done():
+        if self._loader is not None:
             self._loader.cancel()
-        await asyncio.gather(self._loader, return_exceptions=True)
+            await asyncio.gather(self._loader, return_exceptions=True)
         if self.scheduler is not None:
             await self.scheduler.stop()
         self.executor.shutdown(wait=True)
@@ -282,9 +283,17 @@ class TrackerServer:
             return FrameJob(session, frame.frame_id, frame.timestamp, now, None, str(error))
         return FrameJob(session, frame.frame_id, frame.timestamp, now, payload)
 
+    @property
+    def poll_s(self) -> float:
+        """How often a quiet call wakes up to check its idle timeout."""
+        timeout = self.settings.idle_timeout_s
+        return _POLL_S if timeout == 0 else min(_POLL_S, timeout)
+
     def is_idle(self, session: Session) -> bool:
+        """No frame for ``idle_timeout_s`` (0 = never) and nothing left to answer."""
+        timeout = self.settings.idle_timeout_s
         quiet = time.monotonic() - session.last_activity
-        return quiet > self.settings.idle_timeout_s and not session.queue and session.backlog == 0
+        return 0 < timeout < quiet and not session.queue and session.backlog == 0
 
     def close_session(self, session: Session) -> None:
         """Free the session at once: queue, tracker, scheduler slot, metrics."""

@@ -120,7 +120,9 @@ SETTINGS: dict[str, Setting] = {
     ),
     "max_pixels": Setting("--max-pixels", "TRACKER_MAX_PIXELS", "largest frame (width*height)"),
     "idle_timeout_s": Setting(
-        "--idle-timeout", "TRACKER_IDLE_TIMEOUT_S", "end a stream after this many idle seconds"
+        "--idle-timeout",
+        "TRACKER_IDLE_TIMEOUT_S",
+        "close a stream idle this many seconds (0 = never)",
     ),
     "queue_size": Setting("--queue-size", "TRACKER_QUEUE_SIZE", "frames queued per stream"),
     "drain_timeout_s": Setting(
