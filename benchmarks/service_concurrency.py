@@ -37,6 +37,7 @@ WORKLOADS = {
         "image_format": "jpeg",
     },
 }
+REPEATS = 2
 LIVE_FPS = 10.0
 LIVE_FRAMES = 50
 
@@ -45,6 +46,7 @@ def run_streams(
     target: str, workload: str, pets: Pets, n: int, frames: int, policy: str, fps: float | None
 ) -> tuple[float, list[list[TrackResult]]]:
     results: list[list[TrackResult]] = [[] for _ in range(n)]
+    failures: list[str] = []
     image_format = WORKLOADS[workload]["image_format"]
 
     def paced(frames_iter: Any) -> Any:
@@ -63,6 +65,7 @@ def run_streams(
                 policy=policy,  # type: ignore[arg-type]
             )  # fmt: skip
             results[index] = list(client.track(paced(pets.frames(workload, frames)), options))
+        failures.extend(f"stream {index}: {r.error}" for r in results[index] if r.error)
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
     start = time.perf_counter()
@@ -70,27 +73,33 @@ def run_streams(
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - start, results
+    wall = time.perf_counter() - start
+    if failures or sum(map(len, results)) == 0:
+        raise RuntimeError(f"{len(failures)} frames failed, e.g. {failures[:1]}")
+    return wall, results
 
 
 def measure(workload: str, pets: Pets, n: int, batching: bool) -> dict[str, Any]:
     spec = WORKLOADS[workload]
     settings = {"max_batch": 8 if batching else 1, "max_wait_ms": 10.0, "max_sessions": 16}
     with ServerProcess(workload, **settings) as server:
-        wall, results = run_streams(
-            server.target, workload, pets, n, spec["frames_throughput"], "all", None
-        )
-        answered = sum(len(r) for r in results)
-        if answered != n * spec["frames_throughput"]:
-            raise RuntimeError(f"policy all lost frames: {answered}")
-        batch = [x.batch_size for r in results for x in r]
+        fps, batch = 0.0, []
+        for _ in range(REPEATS):  # best of: the 2 cores are shared with other jobs
+            wall, results = run_streams(
+                server.target, workload, pets, n, spec["frames_throughput"], "all", None
+            )
+            answered = sum(len(r) for r in results)
+            if answered != n * spec["frames_throughput"]:
+                raise RuntimeError(f"policy all lost frames: {answered}")
+            if answered / wall > fps:
+                fps, batch = answered / wall, [x.batch_size for r in results for x in r]
         _, live = run_streams(server.target, workload, pets, n, LIVE_FRAMES, "latest", LIVE_FPS)
     latencies = [x.latency_s for r in live for x in r]
     return {
         "workload": workload,
         "streams": n,
         "batching": batching,
-        "throughput_fps": round(answered / wall, 1),
+        "throughput_fps": round(fps, 1),
         "mean_batch": round(sum(batch) / len(batch), 2),
         "live_fps_per_stream": LIVE_FPS,
         "live_latency_p50_ms": percentile_ms(latencies, 50),
@@ -119,10 +128,11 @@ def main() -> None:
     lines += [f"- `{name}`: {spec['about']}" for name, spec in WORKLOADS.items()]
     lines += [
         "",
-        "Throughput: every stream floods with policy `all`. Live: every stream sends "
-        f"{LIVE_FRAMES} frames at {LIVE_FPS:g} FPS with policy `latest`; latency is "
-        "client-measured (send -> answer). Batching off = `--max-batch 1`; on = 8 frames, "
-        "10 ms max wait. Command: `PYTHONPATH=. python benchmarks/service_concurrency.py`.",
+        f"Throughput: every stream floods with policy `all` (best of {REPEATS}). Live: "
+        f"every stream sends {LIVE_FRAMES} frames at {LIVE_FPS:g} FPS with policy `latest`; "
+        "latency is client-measured (send -> answer). Batching off = `--max-batch 1`; "
+        "on = 8 frames, 10 ms max wait. "
+        "Command: `PYTHONPATH=. python benchmarks/service_concurrency.py`.",
         "",
         "| workload | streams | batching | throughput FPS (all streams) | mean batch "
         "| live p50 ms | live p99 ms | live dropped / sent |",

@@ -211,3 +211,31 @@ def test_health_service_works_over_plain_grpc(server: BackgroundServer) -> None:
     with grpc.insecure_channel(server.target) as channel:
         reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest())
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_a_lone_stream_does_not_wait_for_batches_that_cannot_fill() -> None:
+    # One stream with one frame in flight can never fill a batch of 8; waiting max_wait for
+    # other streams that do not exist would cost 0.5 s per frame here (10 s for 20 frames).
+    settings = make_settings(queue_size=1, max_wait_ms=500)
+    with BackgroundServer(make_pipeline(), settings, ready_timeout=30) as background:
+        frames = [ClientFrame(i + 1, FRAMES[i]) for i in range(20)]
+        start = time.perf_counter()
+        with TrackerClient(background.target) as client:
+            results = list(client.track(frames, StreamOptions(policy="all")))
+        assert len(results) == 20
+        assert time.perf_counter() - start < 5
+
+
+def test_tracker_params_reach_the_streams_own_tracker(server: BackgroundServer) -> None:
+    blank = jpeg(np.zeros((VIDEO.height, VIDEO.width, 3), np.uint8))
+    frames = [ClientFrame(i + 1, data) for i, data in enumerate([*FRAMES[:6], blank])]
+    with TrackerClient(server.target) as client:
+        coasting = list(
+            client.track(frames, StreamOptions(policy="all", tracker={"report_misses": 2}))
+        )[-1]
+        default = list(client.track(frames, StreamOptions(policy="all")))[-1]
+    # The boxes vanish in the last frame: only the stream that asked for report_misses
+    # still reports its 3 tracks, at their predicted positions, marked as coasting.
+    assert sorted(coasting.track_ids.tolist()) == [1, 2, 3]
+    assert set(coasting.states.tolist()) == {pb.TRACK_STATE_COASTING}
+    assert len(default.track_ids) == 0

@@ -140,3 +140,16 @@ def test_demo_scores_pets09_through_the_server(
     assert "795/795 frames answered" in printed
     assert "HOTA" in printed and "PETS09-S2L1" in printed
     assert len(read_results(tmp_path / "results/PETS09-S2L1.txt").ids) > 3000
+
+
+def test_stream_command_reads_a_video_file(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    video = shared_data / "videos/market-street.mp4"
+    with BackgroundServer(make_pipeline(), make_settings(), ready_timeout=30) as background:
+        code = main(["stream", "--server", background.target, "--source", str(video),
+                     "--max-frames", "8", "--policy", "all", "--quiet",
+                     "--out", str(tmp_path / "r.txt")])  # fmt: skip
+    assert code == 0
+    assert "8/8 frames answered" in capsys.readouterr().out
+    assert (tmp_path / "r.txt").is_file()

@@ -171,3 +171,12 @@ def test_session_ends_after_last_answer_and_bounds_backlog() -> None:
 
     out = asyncio.run(run())
     assert [r.frame_id for r in out[:2]] == [0, 1] and out[2] is END  # type: ignore[union-attr]
+
+
+def test_tracker_params_mirror_every_deepsort_config_field() -> None:
+    from dataclasses import fields
+
+    wire = set(pb.TrackerParams.DESCRIPTOR.fields_by_name)
+    core = {f.name for f in fields(DeepSortConfig)}
+    assert core - wire == set(), "add the new DeepSortConfig fields to TrackerParams"
+    assert wire - core == {"disable_motion_gating"}  # the wire's spelling of None

@@ -25,6 +25,7 @@ class TrackState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRACK_STATE_UNSPECIFIED: _ClassVar[TrackState]
     TRACK_STATE_TENTATIVE: _ClassVar[TrackState]
     TRACK_STATE_CONFIRMED: _ClassVar[TrackState]
+    TRACK_STATE_COASTING: _ClassVar[TrackState]
 DROP_POLICY_UNSPECIFIED: DropPolicy
 DROP_POLICY_LATEST: DropPolicy
 DROP_POLICY_ALL: DropPolicy
@@ -35,6 +36,7 @@ PIXEL_FORMAT_GRAY8: PixelFormat
 TRACK_STATE_UNSPECIFIED: TrackState
 TRACK_STATE_TENTATIVE: TrackState
 TRACK_STATE_CONFIRMED: TrackState
+TRACK_STATE_COASTING: TrackState
 
 class TrackRequest(_message.Message):
     __slots__ = ("config", "frame")
@@ -63,7 +65,7 @@ class StreamConfig(_message.Message):
     def __init__(self, stream_id: _Optional[str] = ..., detector: _Optional[str] = ..., embedder: _Optional[str] = ..., classes: _Optional[_Iterable[int]] = ..., min_score: _Optional[float] = ..., tracker: _Optional[_Union[TrackerParams, _Mapping]] = ..., drop_policy: _Optional[_Union[DropPolicy, str]] = ...) -> None: ...
 
 class TrackerParams(_message.Message):
-    __slots__ = ("max_age", "n_init", "max_iou_distance", "max_appearance_distance", "appearance_weight", "appearance", "gallery_budget", "ema_momentum", "gating_threshold", "disable_motion_gating", "cascade", "min_score", "high_score", "low_score_iou_distance", "new_track_min_score", "class_aware", "assignment_backend")
+    __slots__ = ("max_age", "n_init", "max_iou_distance", "max_appearance_distance", "appearance_weight", "appearance", "gallery_budget", "ema_momentum", "gating_threshold", "disable_motion_gating", "cascade", "min_score", "high_score", "low_score_iou_distance", "new_track_min_score", "class_aware", "assignment_backend", "report_misses")
     MAX_AGE_FIELD_NUMBER: _ClassVar[int]
     N_INIT_FIELD_NUMBER: _ClassVar[int]
     MAX_IOU_DISTANCE_FIELD_NUMBER: _ClassVar[int]
@@ -81,6 +83,7 @@ class TrackerParams(_message.Message):
     NEW_TRACK_MIN_SCORE_FIELD_NUMBER: _ClassVar[int]
     CLASS_AWARE_FIELD_NUMBER: _ClassVar[int]
     ASSIGNMENT_BACKEND_FIELD_NUMBER: _ClassVar[int]
+    REPORT_MISSES_FIELD_NUMBER: _ClassVar[int]
     max_age: int
     n_init: int
     max_iou_distance: float
@@ -98,7 +101,8 @@ class TrackerParams(_message.Message):
     new_track_min_score: float
     class_aware: bool
     assignment_backend: str
-    def __init__(self, max_age: _Optional[int] = ..., n_init: _Optional[int] = ..., max_iou_distance: _Optional[float] = ..., max_appearance_distance: _Optional[float] = ..., appearance_weight: _Optional[float] = ..., appearance: _Optional[str] = ..., gallery_budget: _Optional[int] = ..., ema_momentum: _Optional[float] = ..., gating_threshold: _Optional[float] = ..., disable_motion_gating: _Optional[bool] = ..., cascade: _Optional[bool] = ..., min_score: _Optional[float] = ..., high_score: _Optional[float] = ..., low_score_iou_distance: _Optional[float] = ..., new_track_min_score: _Optional[float] = ..., class_aware: _Optional[bool] = ..., assignment_backend: _Optional[str] = ...) -> None: ...
+    report_misses: int
+    def __init__(self, max_age: _Optional[int] = ..., n_init: _Optional[int] = ..., max_iou_distance: _Optional[float] = ..., max_appearance_distance: _Optional[float] = ..., appearance_weight: _Optional[float] = ..., appearance: _Optional[str] = ..., gallery_budget: _Optional[int] = ..., ema_momentum: _Optional[float] = ..., gating_threshold: _Optional[float] = ..., disable_motion_gating: _Optional[bool] = ..., cascade: _Optional[bool] = ..., min_score: _Optional[float] = ..., high_score: _Optional[float] = ..., low_score_iou_distance: _Optional[float] = ..., new_track_min_score: _Optional[float] = ..., class_aware: _Optional[bool] = ..., assignment_backend: _Optional[str] = ..., report_misses: _Optional[int] = ...) -> None: ...
 
 class Frame(_message.Message):
     __slots__ = ("frame_id", "timestamp", "encoded", "raw", "detections")

@@ -49,7 +49,8 @@ class BatchRunner:
     def run(self, jobs: Sequence[FrameJob]) -> list[pb.TrackResponse]:
         start = time.perf_counter()
         n = len(jobs)
-        errors = [job.error for job in jobs]
+        # Frames of a stream that has gone meanwhile are not worth decoding or tracking.
+        errors = [job.error or ("stream closed" if job.session.closed else "") for job in jobs]
         images: list[NDArray[np.uint8] | None] = [None] * n
         times = [StageTimes() for _ in jobs]
         for i, job in enumerate(jobs):

@@ -76,6 +76,7 @@ class TrackResult:
     scores: NDArray[np.float32]
     classes: NDArray[np.int64]
     ages: NDArray[np.int64]
+    states: NDArray[np.int64]  # tracker_pb2.TrackState: CONFIRMED, or COASTING (missed)
     timings: dict[str, float]
     frames_dropped: int
     batch_size: int
@@ -97,6 +98,7 @@ class TrackResult:
             scores=np.array([t.score for t in tracks], np.float32),
             classes=np.array([t.class_id for t in tracks], np.int64),
             ages=np.array([t.age for t in tracks], np.int64),
+            states=np.array([t.state for t in tracks], np.int64),
             timings={
                 "decode": t.decode,
                 "detect": t.detect,

@@ -265,11 +265,16 @@ class TrackerServer:
     async def read_frames(
         self, request_iterator: AsyncIterator[pb.TrackRequest], session: Session
     ) -> None:
-        async for request in request_iterator:
-            session.touch()
-            await session.put(self._job(request, session))
-            if session.closed:
-                return
+        """Queue every frame the client sends; at its half-close, let the call finish."""
+        try:
+            async for request in request_iterator:
+                session.touch()
+                await session.put(self._job(request, session))
+                if session.closed:
+                    return
+        except Exception as error:  # the connection broke: answer what was read, then end
+            reason = {"stream_id": session.spec.stream_id, "reason": repr(error)}
+            log.info("stream read ended", extra=reason)
         session.finish_input()
 
     def _job(self, request: pb.TrackRequest, session: Session) -> FrameJob:

@@ -174,11 +174,15 @@ def detections_from_proto(message: pb.Detections) -> FrameDetections:
 def fill_tracks(response: pb.TrackResponse, tracks: Tracks) -> None:
     """One Track message per track (the contract is readable messages, not packed columns)."""
     boxes = tracks.boxes.tolist()
-    for track_id, box, score, class_id, age in zip(
+    states = np.where(
+        tracks.detection_index >= 0, pb.TRACK_STATE_CONFIRMED, pb.TRACK_STATE_COASTING
+    ).tolist()
+    for track_id, box, score, class_id, state, age in zip(
         tracks.ids.tolist(),
         boxes,
         tracks.scores.tolist(),
         tracks.classes.tolist(),
+        states,
         tracks.ages.tolist(),
         strict=True,
     ):
@@ -187,6 +191,6 @@ def fill_tracks(response: pb.TrackResponse, tracks: Tracks) -> None:
             box=pb.Box(x1=box[0], y1=box[1], x2=box[2], y2=box[3]),
             score=score,
             class_id=class_id,
-            state=pb.TRACK_STATE_CONFIRMED,
+            state=state,
             age=age,
         )
