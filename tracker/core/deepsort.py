@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from tracker.core.affinity import (
     INFEASIBLE,
     fused_cost,
-    gallery_cosine_distance,
+    gallery_pair_distance,
     iou_matrix,
 )
 from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
@@ -286,8 +286,11 @@ class DeepSort:
             if cfg.appearance == "ema":
                 appearance = 1.0 - (table.smooth_feature[rows] @ det_features.T).astype(np.float64)
             else:
-                appearance = gallery_cosine_distance(
-                    table.gallery[rows], table.gallery_count[rows], det_features
+                # Only pairs that pass the gates can match: skip the gallery for the rest.
+                appearance = np.full(sub_iou.shape, np.inf)
+                pair_rows, pair_cols = np.nonzero(sub_feasible)
+                appearance[pair_rows, pair_cols] = gallery_pair_distance(
+                    table.gallery, table.gallery_count, det_features, rows[pair_rows], pair_cols
                 )
             cost = fused_cost(
                 sub_iou, appearance, appearance_weight=cfg.appearance_weight,
