@@ -163,7 +163,9 @@ class DeepSort:
     def __init__(self, config: DeepSortConfig | None = None) -> None:
         self.config = config or DeepSortConfig()
         self.kf = BatchKalmanFilter()
-        self.tracks = TrackTable(self.config.gallery_budget)
+        # In EMA mode the gallery is never read, so it is not kept (budget 0).
+        uses_gallery = self.config.appearance == "gallery"
+        self.tracks = TrackTable(self.config.gallery_budget if uses_gallery else 0)
         self._next_id = 1
         self.frame_count = 0
 
@@ -334,8 +336,12 @@ class DeepSort:
             table.mark_hit(rows, cfg.n_init)
             if dets.features is not None and table.feature_dim is not None:
                 feature_rows, feature_cols = rows[with_appearance], cols[with_appearance]
-                table.blend_features(feature_rows, dets.features[feature_cols], cfg.ema_momentum)
-                table.push_features(feature_rows, dets.features[feature_cols])
+                if cfg.appearance == "ema":
+                    table.blend_features(
+                        feature_rows, dets.features[feature_cols], cfg.ema_momentum
+                    )
+                else:
+                    table.push_features(feature_rows, dets.features[feature_cols])
         table.last_detection[unmatched] = -1
         table.mark_missed(unmatched, cfg.max_age)
 
