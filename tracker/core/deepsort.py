@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from tracker.core.affinity import (
     INFEASIBLE,
     fused_cost,
-    gallery_cosine_distance,
+    gallery_pair_distance,
     iou_matrix,
 )
 from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
@@ -41,17 +41,22 @@ IntArray = NDArray[np.int64]
 
 @dataclass(frozen=True)
 class DeepSortConfig:
-    """Tracker parameters. Defaults come from the sweep recorded in benchmarks/tuning."""
+    """Tracker parameters.
 
-    max_age: int = 30
+    Defaults come from the recorded sweep (benchmarks/tuning/sweep.py, results in
+    benchmarks/results/tuning-*.md), which started from DeepSORT's published settings
+    (max_age 30, max_iou_distance 0.7, cascade on, no score filter, pure cosine cost).
+    """
+
+    max_age: int = 60
     """Frames a confirmed track survives without a detection."""
     n_init: int = 3
     """Consecutive hits before a track is confirmed and reported."""
-    max_iou_distance: float = 0.7
+    max_iou_distance: float = 0.8
     """IoU stages: pairs with ``1 - IoU`` above this never match."""
     max_appearance_distance: float = 0.2
     """Appearance stage: pairs with cosine distance above this never match."""
-    appearance_weight: float = 0.9
+    appearance_weight: float = 1.0
     """``w`` in ``w * cosine + (1 - w) * (1 - IoU)``."""
     appearance: Literal["gallery", "ema"] = "gallery"
     """Cosine distance to the nearest of the last ``gallery_budget`` features, or to an
@@ -61,20 +66,20 @@ class DeepSortConfig:
     gating_threshold: float | None = CHI2_95[4]
     """Squared Mahalanobis distance above which a detection is implausible for a track
     (chi-square 0.95, 4 degrees of freedom). ``None`` disables motion gating."""
-    cascade: bool = True
+    cascade: bool = False
     """Match recently seen tracks first (DeepSORT); ``False`` = one global assignment."""
-    min_score: float = 0.0
+    min_score: float = 0.5
     """Detections below this score are ignored entirely."""
-    high_score: float = 0.0
+    high_score: float = 0.6
     """Detections at or above this score take part in the main stages and may start tracks;
     those between ``min_score`` and ``high_score`` are used only by the low-score stage."""
     low_score_iou_distance: float = 0.5
     """Low-score stage: IoU distance limit (ByteTrack uses 0.5)."""
-    new_track_min_score: float = 0.0
+    new_track_min_score: float = 0.5
     """Unmatched detections below this score do not start tracks."""
     class_aware: bool = True
     """Tracks only match detections of their own class."""
-    report_misses: int = 0
+    report_misses: int = 5
     """Also report confirmed tracks missed for up to this many frames, at their predicted
     position (bridges short detector dropouts; ``detection_index`` is -1 for them)."""
     assignment_backend: Literal["lap", "scipy"] = "lap"
@@ -163,7 +168,9 @@ class DeepSort:
     def __init__(self, config: DeepSortConfig | None = None) -> None:
         self.config = config or DeepSortConfig()
         self.kf = BatchKalmanFilter()
-        self.tracks = TrackTable(self.config.gallery_budget)
+        # In EMA mode the gallery is never read, so it is not kept (budget 0).
+        uses_gallery = self.config.appearance == "gallery"
+        self.tracks = TrackTable(self.config.gallery_budget if uses_gallery else 0)
         self._next_id = 1
         self.frame_count = 0
 
@@ -286,8 +293,11 @@ class DeepSort:
             if cfg.appearance == "ema":
                 appearance = 1.0 - (table.smooth_feature[rows] @ det_features.T).astype(np.float64)
             else:
-                appearance = gallery_cosine_distance(
-                    table.gallery[rows], table.gallery_count[rows], det_features
+                # Only pairs that pass the gates can match: skip the gallery for the rest.
+                appearance = np.full(sub_iou.shape, np.inf)
+                pair_rows, pair_cols = np.nonzero(sub_feasible)
+                appearance[pair_rows, pair_cols] = gallery_pair_distance(
+                    table.gallery, table.gallery_count, det_features, rows[pair_rows], pair_cols
                 )
             cost = fused_cost(
                 sub_iou, appearance, appearance_weight=cfg.appearance_weight,
@@ -331,8 +341,12 @@ class DeepSort:
             table.mark_hit(rows, cfg.n_init)
             if dets.features is not None and table.feature_dim is not None:
                 feature_rows, feature_cols = rows[with_appearance], cols[with_appearance]
-                table.blend_features(feature_rows, dets.features[feature_cols], cfg.ema_momentum)
-                table.push_features(feature_rows, dets.features[feature_cols])
+                if cfg.appearance == "ema":
+                    table.blend_features(
+                        feature_rows, dets.features[feature_cols], cfg.ema_momentum
+                    )
+                else:
+                    table.push_features(feature_rows, dets.features[feature_cols])
         table.last_detection[unmatched] = -1
         table.mark_missed(unmatched, cfg.max_age)
 
