@@ -233,9 +233,11 @@ def test_tracker_params_reach_the_streams_own_tracker(server: BackgroundServer) 
         coasting = list(
             client.track(frames, StreamOptions(policy="all", tracker={"report_misses": 2}))
         )[-1]
-        default = list(client.track(frames, StreamOptions(policy="all")))[-1]
-    # The boxes vanish in the last frame: only the stream that asked for report_misses
-    # still reports its 3 tracks, at their predicted positions, marked as coasting.
+        strict = list(
+            client.track(frames, StreamOptions(policy="all", tracker={"report_misses": 0}))
+        )[-1]
+    # The boxes vanish in the last frame: only the stream that allows report_misses still
+    # reports its 3 tracks, at their predicted positions, marked as coasting.
     assert sorted(coasting.track_ids.tolist()) == [1, 2, 3]
     assert set(coasting.states.tolist()) == {pb.TRACK_STATE_COASTING}
-    assert len(default.track_ids) == 0
+    assert len(strict.track_ids) == 0
