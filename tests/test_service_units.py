@@ -89,6 +89,9 @@ def test_stream_config_checks_name_what_is_wrong() -> None:
         spec_from_config(_config(embedder="osnet"), "boxes", None, default)
     with pytest.raises(ConfigError, match="n_init must be >= 1"):
         spec_from_config(_config(tracker=pb.TrackerParams(n_init=0)), "boxes", None, default)
+    assert not spec_from_config(
+        _config(detector="yolo"), "yolo:y8.pt", None, default
+    ).public_detections
     with pytest.raises(ConfigError, match="runs no detector"):
         spec_from_config(_config(), None, None, default)
     spec = spec_from_config(

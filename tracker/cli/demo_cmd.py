@@ -76,6 +76,7 @@ def find_data(explicit: Path | None) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     import importlib
+    import logging
 
     import grpc
 
@@ -111,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
         embedder_weights=args.embedder_weights,
     )
     results = args.out / "results" / f"{SEQUENCE}.txt"
+    if not getattr(args, "verbose", False):  # the progress bar says it all; keep warnings
+        logging.getLogger("tracker.service").setLevel(logging.WARNING)
     print("starting the server and loading the models ...", flush=True)
     with BackgroundServer(lambda: build_pipeline(settings), settings) as background:
         print(f"server on {background.target}; streaming {SEQUENCE} (policy all)", flush=True)

@@ -165,6 +165,9 @@ class TrackerServer:
                 pipeline = await loop.run_in_executor(self.executor, source)
             runner = BatchRunner(pipeline, s.max_pixels, self.metrics)
             await loop.run_in_executor(self.executor, runner.warm_up)
+        except TrackerError as error:  # user-fixable (weights missing, ...): no traceback
+            log.error("loading the models failed: %s", error)
+            raise
         except Exception:
             log.exception("loading the models failed; the server stays NOT_SERVING")
             raise

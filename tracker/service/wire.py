@@ -73,7 +73,7 @@ def spec_from_config(
     detector = config.detector.strip()
     if detector == PUBLIC_DETECTOR:
         public = True
-    elif detector in ("", detector_name) and detector_name is not None:
+    elif detector_name is not None and (detector == "" or _same_model(detector, detector_name)):
         public = False
     elif detector_name is None:
         raise ConfigError(
@@ -90,7 +90,7 @@ def spec_from_config(
         use_embedder = False
     elif embedder == "":
         use_embedder = embedder_name is not None
-    elif embedder == embedder_name:
+    elif embedder_name is not None and _same_model(embedder, embedder_name):
         use_embedder = True
     else:
         runs = repr(embedder_name) if embedder_name else "no embedder"
@@ -109,6 +109,11 @@ def spec_from_config(
         tracker=tracker_config(config.tracker, default_tracker),
         policy=_POLICIES[config.drop_policy],
     )
+
+
+def _same_model(requested: str, running: str) -> bool:
+    """``yolov5`` names the running ``yolov5:yolov5n.state_dict.pt`` (family before ':')."""
+    return requested in (running, running.partition(":")[0])
 
 
 def tracker_config(params: pb.TrackerParams, default: DeepSortConfig) -> DeepSortConfig:
