@@ -194,10 +194,11 @@ class TrackerServer:
         for session, reader in list(self.calls.items()):
             reader.cancel()
             session.finish_input()
-        try:
-            await asyncio.wait_for(self._no_calls.wait(), grace)
-        except asyncio.TimeoutError:
-            log.warning("drain timed out", extra={"open_streams": len(self.calls)})
+        if self.calls:
+            try:
+                await asyncio.wait_for(self._no_calls.wait(), grace)
+            except asyncio.TimeoutError:
+                log.warning("drain timed out", extra={"open_streams": len(self.calls)})
         if self._grpc is not None:
             await self._grpc.stop(grace=1.0)
         if self._loader is not None:
