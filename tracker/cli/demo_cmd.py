@@ -48,6 +48,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--embedder-weights", help="embedder weights file")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda (default auto)")
     parser.add_argument(
+        "--torch-threads",
+        type=int,
+        default=1,
+        help="CPU threads per model call (default 1: client and server share this machine; "
+        "0 = torch's default)",
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)"
     )
     parser.add_argument("--max-frames", type=int, help="stop after N frames (quick look)")
@@ -106,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         port=0,
         metrics_port=0,
         device=args.device,
+        torch_threads=args.torch_threads,
         detector="none" if detections is not None else args.detector,
         detector_weights=args.detector_weights,
         embedder=args.embedder,

@@ -29,6 +29,7 @@ class ServerSettings:
     port: int = 50051
     metrics_port: int = 9100
     device: str = "auto"
+    torch_threads: int = 0
     detector: str = "auto"
     detector_weights: str | None = None
     embedder: str = "osnet"
@@ -51,6 +52,8 @@ class ServerSettings:
         for name in ("max_sessions", "max_batch", "max_message_bytes", "max_pixels", "queue_size"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.torch_threads < 0:
+            problems.append(f"torch_threads must be >= 0, got {self.torch_threads}")
         for name in ("port", "metrics_port"):
             if not 0 <= getattr(self, name) <= 65535:
                 problems.append(f"{name} must be a port number 0-65535, got {getattr(self, name)}")
@@ -102,6 +105,11 @@ SETTINGS: dict[str, Setting] = {
         "--metrics-port", "TRACKER_METRICS_PORT", "Prometheus metrics HTTP port (0 disables)"
     ),
     "device": Setting("--device", "TRACKER_DEVICE", "auto, cpu, cuda or cuda:N"),
+    "torch_threads": Setting(
+        "--torch-threads",
+        "TRACKER_TORCH_THREADS",
+        "CPU threads per model call (0 = torch's default; 1 is fastest on small shared hosts)",
+    ),
     "detector": Setting("--detector", "TRACKER_DETECTOR", "detector model name"),
     "detector_weights": Setting(
         "--detector-weights", "TRACKER_DETECTOR_WEIGHTS", "detector weights file"
