@@ -241,3 +241,28 @@ def test_tracker_params_reach_the_streams_own_tracker(server: BackgroundServer) 
     assert sorted(coasting.track_ids.tolist()) == [1, 2, 3]
     assert set(coasting.states.tolist()) == {pb.TRACK_STATE_COASTING}
     assert len(strict.track_ids) == 0
+
+
+def test_max_in_flight_bounds_the_frames_in_transit() -> None:
+    settings = make_settings(queue_size=4)
+    with BackgroundServer(make_pipeline(delay_s=0.01), settings, ready_timeout=30) as background:
+        calls = background.server.calls
+        held = lambda: max((len(s.queue) + s.backlog for s in calls), default=0)  # noqa: E731
+        frames = [ClientFrame(i + 1, FRAMES[i % len(FRAMES)]) for i in range(60)]
+        peak = 0
+        with TrackerClient(background.target) as client:
+            results = []
+            for result in client.track(frames, StreamOptions(policy="all"), max_in_flight=2):
+                results.append(result)
+                peak = max(peak, background.on_loop(held))
+        assert [r.frame_id for r in results] == list(range(1, 61))
+        assert peak <= 2
+    # Under policy latest, dropped frames free their place in the window too (no stall).
+    latest = make_settings(queue_size=1)
+    with BackgroundServer(make_pipeline(delay_s=0.02), latest, ready_timeout=30) as background:
+        with TrackerClient(background.target) as client:
+            options = StreamOptions(policy="latest")
+            results = list(client.track(frames, options, max_in_flight=3, timeout=30))
+        assert results[-1].frame_id == 60
+        assert results[-1].frames_dropped > 0
+        assert len(results) + results[-1].frames_dropped == 60

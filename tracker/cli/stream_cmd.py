@@ -40,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--fps", type=float, help="send at most N frames per second")
     parser.add_argument("--max-frames", type=int, help="stop after N frames")
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        help="policy all: frames sent ahead of the answers (default 16); "
+        "bounds latency and buffering",
+    )
     add_stream_options(parser)
     parser.set_defaults(handler=run)
 
@@ -110,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     import grpc
 
     from tracker.service.client_io import detections_by_frame, open_source
-    from tracker.service.stream_runner import run_stream
+    from tracker.service.stream_runner import DEFAULT_IN_FLIGHT, run_stream
 
     source = open_source(args.source)
     detections = detections_by_frame(args.detections) if args.detections else None
@@ -126,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
                 fps_limit=args.fps,
                 detections=detections,
                 max_frames=args.max_frames,
+                max_in_flight=args.max_in_flight or DEFAULT_IN_FLIGHT,
                 progress=not args.quiet,
             )
     except grpc.RpcError as error:

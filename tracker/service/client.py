@@ -227,13 +227,22 @@ class TrackerClient:
         options: StreamOptions | None = None,
         *,
         timeout: float | None = None,
+        max_in_flight: int | None = None,
     ) -> Iterator[TrackResult]:
         """Stream ``frames`` and yield one result per answered frame, in frame order.
 
+        ``max_in_flight`` caps the frames sent but neither answered nor dropped. Without it
+        the sender runs ahead as far as gRPC's buffers allow (flow-control windows grow to
+        megabytes), so under policy ``all`` a fast source queues many frames in transit and
+        each answer arrives late; with it, latency is what the server adds.
         Raises ``grpc.RpcError`` when the server ends the call with an error status.
         """
+        if max_in_flight is not None and max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight}")
         send_times = _SendTimes()
         config = (options or StreamOptions()).to_proto()
+        window = threading.Semaphore(max_in_flight or 1)
+        stop = threading.Event()
 
         def requests() -> Iterator[pb.TrackRequest]:
             yield pb.TrackRequest(config=config)
@@ -241,14 +250,23 @@ class TrackerClient:
             for item in frames:
                 frame = item if isinstance(item, ClientFrame) else ClientFrame(next(counter), item)
                 message = frame_message(frame, self.jpeg_quality, self.image_format)
+                if max_in_flight is not None:
+                    while not window.acquire(timeout=0.5):
+                        if stop.is_set():
+                            return
                 send_times.sent(frame.frame_id)
                 yield pb.TrackRequest(frame=message)
 
         call = self.stub.Track(requests(), timeout=timeout, metadata=self.metadata)
+        dropped = 0
         try:
             for response in call:
+                if max_in_flight is not None:  # answered, plus any dropped meanwhile
+                    window.release(1 + response.frames_dropped - dropped)
+                dropped = response.frames_dropped
                 yield TrackResult.from_proto(response, send_times.answered(response.frame_id))
         finally:
+            stop.set()
             call.cancel()  # a consumer that stops early ends the call (and frees the session)
 
 

@@ -46,6 +46,10 @@ class StreamStats:
         )
 
 
+DEFAULT_IN_FLIGHT = 16
+"""Enough to keep a server batch of 8 full while the previous one is answered."""
+
+
 class _Pending:
     """Frames kept for drawing until their answer arrives (bounded like the send times)."""
 
@@ -76,9 +80,14 @@ def run_stream(
     fps_limit: float | None = None,
     detections: dict[int, FrameDetections] | None = None,
     max_frames: int | None = None,
+    max_in_flight: int | None = DEFAULT_IN_FLIGHT,
     progress: bool = True,
 ) -> StreamStats:
-    """Send every frame of ``source``; ``detections`` switches to public-detection mode."""
+    """Send every frame of ``source``; ``detections`` switches to public-detection mode.
+
+    ``max_in_flight`` bounds the frames on their way (see ``TrackerClient.track``); it is
+    applied to policy ``all`` only, since under ``latest`` the server drops instead.
+    """
     from tqdm import tqdm
 
     stats = StreamStats()
@@ -117,7 +126,8 @@ def run_stream(
             tqdm(total=total, unit="frame", desc=source.name, disable=not progress)
         )
         started = time.perf_counter()
-        for result in client.track(frames(), options):
+        window = max_in_flight if options.policy == "all" else None
+        for result in client.track(frames(), options, max_in_flight=window):
             _record(stats, result)
             if collector is not None and not result.error:
                 collector.add(result.frame_id, result.track_ids, result.boxes, result.scores)
