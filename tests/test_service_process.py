@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -60,16 +61,17 @@ def test_sigterm_drains_in_flight_frames_and_exits_cleanly(shared_data: Path) ->
         detections = detections_by_frame(seq / "det/det_yolov5n.txt")
         from tracker.service.client import ClientFrame
 
-        frames = (
-            ClientFrame(f.frame_id, f.encoded, detections.get(f.frame_id))
-            for f in open_source(str(seq))
-        )
+        def frames() -> Iterator[ClientFrame]:
+            for f in open_source(str(seq)):
+                time.sleep(0.002)  # >= 1.6 s for the sequence: SIGTERM lands mid-stream
+                yield ClientFrame(f.frame_id, f.encoded, detections.get(f.frame_id))
+
         received: list[int] = []
         status: list[grpc.RpcError] = []
         with TrackerClient(target) as client:
             options = StreamOptions(detector="public", embedder="none", policy="all")
             try:
-                for result in client.track(frames, options):
+                for result in client.track(frames(), options):
                     received.append(result.frame_id)
                     if len(received) == 50:
                         threading.Thread(target=process.send_signal, args=(signal.SIGTERM,)).start()
