@@ -6,7 +6,6 @@ Inputs are fully loaded before any tracker runs, so file I/O is never inside a t
 
 from __future__ import annotations
 
-import configparser
 import json
 import platform
 import subprocess
@@ -56,57 +55,26 @@ class SequenceInput:
         return sum(len(f.scores) for f in self.frames)
 
 
-def read_seqinfo(seq_dir: Path) -> tuple[SequenceInfo, int]:
-    """Image size, frame rate and length from ``seqinfo.ini``."""
-    parser = configparser.ConfigParser()
-    if not parser.read(seq_dir / "seqinfo.ini"):
-        raise FileNotFoundError(f"{seq_dir / 'seqinfo.ini'} not found")
-    section = parser["Sequence"]
-    info = SequenceInfo(
-        width=int(section["imWidth"]),
-        height=int(section["imHeight"]),
-        fps=float(section["frameRate"]),
-    )
-    return info, int(section["seqLength"])
+def load_sequence(det_path: Path, seq_dir: Path) -> SequenceInput:
+    """Per-frame inputs from a MOT ``det.txt`` or a deep_sort ``.npy`` (features = row[7:])."""
+    from tracker.io.mot import read_detections, read_seqinfo
 
-
-def sequence_from_rows(
-    name: str, seq_dir: Path, rows: NDArray[np.float64], features: NDArray[np.float32] | None
-) -> SequenceInput:
-    """Split MOT detection rows (frame, id, x, y, w, h, score, ...) into per-frame inputs."""
-    info, length = read_seqinfo(seq_dir)
-    order = np.argsort(rows[:, 0], kind="stable")
-    rows = rows[order]
-    if features is not None:
-        features = features[order].astype(np.float32)
-    frame_of = rows[:, 0].astype(np.int64)
-    starts = np.searchsorted(frame_of, np.arange(1, length + 2))
-    boxes = rows[:, 2:6].astype(np.float64).copy()
+    seq = read_seqinfo(seq_dir)
+    dets = read_detections(det_path)
+    boxes = dets.boxes_xywh.copy()
     boxes[:, 2:] += boxes[:, :2]
-    scores = rows[:, 6].astype(np.float32)
     frames = []
-    for f in range(length):
-        rows_f = slice(int(starts[f]), int(starts[f + 1]))
+    for _, rows in dets.iter_frames(seq.length):
         frames.append(
             FrameInput(
-                boxes[rows_f],
-                scores[rows_f],
-                np.zeros(rows_f.stop - rows_f.start, np.int64),
-                None if features is None else features[rows_f],
+                boxes[rows],
+                dets.scores[rows],
+                np.zeros(rows.stop - rows.start, np.int64),
+                None if dets.features is None else dets.features[rows],
             )
         )
-    return SequenceInput(name, info, frames)
-
-
-def load_deepsort_npy(npy_path: Path, seq_dir: Path) -> SequenceInput:
-    """deep_sort detections + features: 7 MOT columns, then the 128-d feature (row[7:])."""
-    array = np.load(npy_path, allow_pickle=False).astype(np.float64)
-    return sequence_from_rows(seq_dir.name, seq_dir, array[:, :7], array[:, 7:].astype(np.float32))
-
-
-def load_mot_detections(det_path: Path, seq_dir: Path) -> SequenceInput:
-    rows = np.loadtxt(det_path, delimiter=",", ndmin=2)
-    return sequence_from_rows(seq_dir.name, seq_dir, rows, None)
+    info = SequenceInfo(width=seq.width, height=seq.height, fps=seq.frame_rate)
+    return SequenceInput(seq_dir.name, info, frames)
 
 
 @dataclass(frozen=True)
@@ -215,3 +183,83 @@ def save(stem: str, payload: dict[str, object], markdown: str) -> tuple[Path, Pa
     json_path.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     md_path.write_text(markdown.rstrip() + "\n", encoding="utf-8")
     return json_path, md_path
+
+
+SCORE_FILTERS = (0.0, 0.3, 0.5, 0.8)
+
+#: metrics kept in tables (TrackEval units: percent for ratios, counts for the rest)
+TABLE_KEYS = ("HOTA", "MOTA", "IDF1", "IDSW", "FP", "FN")
+
+
+def sweep(
+    tracker_names: Sequence[str],
+    sequences: Sequence[SequenceInput],
+    gt_dir: Path,
+    benchmark: str,
+    score_filters: Sequence[float] = SCORE_FILTERS,
+) -> dict[str, dict[str, dict[str, object]]]:
+    """Run every tracker at every minimum score on every sequence and score each result.
+
+    Returns ``out[tracker][f"{min_score:g}"] = {"metrics": {seq|COMBINED: {...}},
+    "update_seconds": s, "frames": n}``. One tracker instance per tracker, ``reset()``
+    between sequences, exactly as a user would run it.
+    """
+    from benchmarks.peers import build
+
+    import tempfile
+
+    from tqdm import tqdm
+
+    out: dict[str, dict[str, dict[str, object]]] = {}
+    jobs = [(name, min_score) for name in tracker_names for min_score in score_filters]
+    for name, min_score in tqdm(jobs, desc="tracker x min score", unit="run"):
+        tracker = build(name, sequences[0].info)
+        seconds, frames = 0.0, 0
+        with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+            for seq in sequences:
+                if seq.info != sequences[0].info:
+                    tracker = build(name, seq.info)  # image size / frame rate differ
+                run = run_sequence(tracker, seq, min_score)
+                seconds += run.update_seconds
+                frames += run.frames
+                write_mot(Path(tmp) / f"{seq.name}.txt", run.rows)
+            metrics = score(gt_dir, Path(tmp), [s.name for s in sequences], benchmark)
+        out.setdefault(name, {})[f"{min_score:g}"] = {
+            "metrics": metrics,
+            "update_seconds": seconds,
+            "frames": frames,
+        }
+    return out
+
+
+def best_filter(runs: dict[str, dict[str, object]], seq: str = "COMBINED", key: str = "HOTA") -> str:
+    """The min-score filter (key of ``runs``) with the highest ``key`` on ``seq``."""
+    return max(runs, key=lambda f: runs[f]["metrics"][seq][key])  # type: ignore[index]
+
+
+def accuracy_table(
+    runs: dict[str, dict[str, dict[str, object]]], seq: str, default_filter: str = "0"
+) -> str:
+    """Markdown: each tracker at its best min score on ``seq`` (by HOTA), best first, with
+    its HOTA / IDF1 at the unfiltered default alongside."""
+    rows = []
+    for name, by_filter in runs.items():
+        best = best_filter(by_filter, seq)
+        best_metrics = by_filter[best]["metrics"][seq]  # type: ignore[index]
+        default_metrics = by_filter[default_filter]["metrics"][seq]  # type: ignore[index]
+        rows.append(
+            (
+                name,
+                best,
+                *(best_metrics[k] for k in TABLE_KEYS),
+                default_metrics["HOTA"],
+                default_metrics["IDF1"],
+            )
+        )
+    rows.sort(key=lambda r: -float(r[2]))
+    header = ("tracker", "best min score", *TABLE_KEYS, "HOTA @0", "IDF1 @0")
+    return markdown_table(header, rows)
+
+
+def environment_markdown(env: dict[str, str]) -> str:
+    return "Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()) + "."

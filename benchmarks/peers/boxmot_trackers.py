@@ -4,8 +4,8 @@ Detections go in as ``boxmot.structures.Detections`` so that our features can be
 ``embeddings`` (the appearance trackers then use exactly the features ours gets). Without
 features, BoT-SORT / StrongSORT build boxmot's own re-ID model from ``reid_weights``; we point
 it at the local OSNet x0.25 MSMT17 file, and boxmot skips any download when the file exists.
-Our inputs carry no pixels for MOT17 .npy / MOT15, so BoT-SORT's camera-motion compensation
-is off; a frame-sized black image is passed only where boxmot wants the image size.
+Our inputs carry no pixels for MOT17 .npy / MOT15, so camera-motion compensation is off by
+default (``use_cmc``); a frame-sized black image is passed where boxmot wants one.
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ class BoxmotTracker:
         info: SequenceInfo,
         kind: str = "bytetrack",
         reid_weights: Path | None = None,
+        use_cmc: bool = False,
     ) -> None:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
         self.kind = kind
         self.info = info
         self.reid_weights = reid_weights or OSNET_WEIGHTS
+        self.use_cmc = use_cmc
         self.name = f"boxmot-{kind}"
         appearance = kind in ("botsort", "strongsort")
         self.needs = frozenset({"features"} if appearance else set())
@@ -52,10 +54,14 @@ class BoxmotTracker:
             self._tracker = boxmot.OcSort()
         elif self.kind == "botsort":
             self._tracker = boxmot.BotSort(
-                frame_rate=fps, use_cmc=False, reid_weights=self.reid_weights
+                frame_rate=fps, use_cmc=self.use_cmc, reid_weights=self.reid_weights
             )
         else:
             self._tracker = boxmot.StrongSort(reid_weights=self.reid_weights)
+            if not self.use_cmc:
+                # StrongSort always builds ECC compensation; on a blank image ECC only burns
+                # time and returns the identity warp, so dropping it changes no result.
+                self._tracker.cmc = None
         self._frame = 0
 
     def update(
