@@ -1,1 +1,1 @@
-"""Accuracy and speed runs of our tracker against peer trackers (run as ``python -m benchmarks.X``)."""
+"""Accuracy and speed runs of our tracker against peers (``python -m benchmarks.<script>``)."""

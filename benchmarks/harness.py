@@ -6,6 +6,7 @@ Inputs are fully loaded before any tracker runs, so file I/O is never inside a t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import platform
 import subprocess
@@ -82,6 +83,7 @@ class RunOutput:
     rows: NDArray[np.float64]  # (M, 6): frame, id, x1, y1, x2, y2
     update_seconds: float
     frames: int
+    degenerate_boxes: int  # reported boxes with w <= 0 or h <= 0, left out of ``rows``
 
 
 def run_sequence(
@@ -109,23 +111,25 @@ def run_sequence(
                 np.column_stack([np.full(len(out.ids), frame_no), out.ids, out.boxes_xyxy])
             )
     rows = np.concatenate(outputs) if outputs else np.empty((0, 6))
-    return RunOutput(rows, elapsed, len(inputs))
+    # A coasting Kalman prediction can shrink below zero size; no MOT file may hold it.
+    sized = (rows[:, 4] > rows[:, 2]) & (rows[:, 5] > rows[:, 3])
+    return RunOutput(rows[sized], elapsed, len(inputs), int((~sized).sum()))
 
 
 def write_mot(path: Path, rows: NDArray[np.float64]) -> None:
     """MOTChallenge result rows ``frame,id,x,y,w,h,1,-1,-1,-1`` (score column unused)."""
     from tracker.io.mot import write_results
 
-    write_results(path, rows[:, 0], rows[:, 1], rows[:, 2:6], None)
+    write_results(path, rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64), rows[:, 2:6])
 
 
-def score(
-    gt_dir: Path, results_dir: Path, seqs: Sequence[str], benchmark: str
-) -> dict[str, dict[str, float]]:
+def score(gt_dir: Path, results_dir: Path, seqs: Sequence[str], benchmark: str) -> Metrics:
     """TrackEval metrics per sequence plus ``COMBINED`` (our evaluator, tracker.eval)."""
     from tracker.eval import evaluate
 
-    result = evaluate(gt_dir, results_dir, seqs=list(seqs), benchmark=benchmark, with_motmetrics=False)
+    result = evaluate(
+        gt_dir, results_dir, seqs=list(seqs), benchmark=benchmark, with_motmetrics=False
+    )
     out = {name: dict(values) for name, values in result.sequences.items()}
     out["COMBINED"] = dict(result.combined)
     return out
@@ -191,62 +195,77 @@ SCORE_FILTERS = (0.0, 0.3, 0.5, 0.8)
 TABLE_KEYS = ("HOTA", "MOTA", "IDF1", "IDSW", "FP", "FN")
 
 
+Metrics = dict[str, dict[str, float]]  # sequence name or "COMBINED" -> metric -> value
+
+
+@dataclass(frozen=True)
+class FilterRun:
+    """One tracker at one min-score filter over all sequences of a benchmark."""
+
+    metrics: Metrics
+    update_seconds: float
+    frames: int
+    degenerate_boxes: int
+
+
+Sweep = dict[str, dict[str, FilterRun]]  # tracker -> f"{min_score:g}" -> run
+
+
 def sweep(
     tracker_names: Sequence[str],
     sequences: Sequence[SequenceInput],
     gt_dir: Path,
     benchmark: str,
     score_filters: Sequence[float] = SCORE_FILTERS,
-) -> dict[str, dict[str, dict[str, object]]]:
+) -> Sweep:
     """Run every tracker at every minimum score on every sequence and score each result.
 
-    Returns ``out[tracker][f"{min_score:g}"] = {"metrics": {seq|COMBINED: {...}},
-    "update_seconds": s, "frames": n}``. One tracker instance per tracker, ``reset()``
-    between sequences, exactly as a user would run it.
+    A fresh tracker per sequence (built for its image size and frame rate), as a user would.
     """
-    from benchmarks.peers import build
-
     import tempfile
 
     from tqdm import tqdm
 
-    out: dict[str, dict[str, dict[str, object]]] = {}
+    from benchmarks.peers import build
+
+    out: Sweep = {}
     jobs = [(name, min_score) for name in tracker_names for min_score in score_filters]
     for name, min_score in tqdm(jobs, desc="tracker x min score", unit="run"):
-        tracker = build(name, sequences[0].info)
-        seconds, frames = 0.0, 0
+        seconds, frames, degenerate = 0.0, 0, 0
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
             for seq in sequences:
-                if seq.info != sequences[0].info:
-                    tracker = build(name, seq.info)  # image size / frame rate differ
-                run = run_sequence(tracker, seq, min_score)
+                run = run_sequence(build(name, seq.info), seq, min_score)
                 seconds += run.update_seconds
                 frames += run.frames
+                degenerate += run.degenerate_boxes
                 write_mot(Path(tmp) / f"{seq.name}.txt", run.rows)
             metrics = score(gt_dir, Path(tmp), [s.name for s in sequences], benchmark)
-        out.setdefault(name, {})[f"{min_score:g}"] = {
-            "metrics": metrics,
-            "update_seconds": seconds,
-            "frames": frames,
-        }
+        out.setdefault(name, {})[f"{min_score:g}"] = FilterRun(metrics, seconds, frames, degenerate)
     return out
 
 
-def best_filter(runs: dict[str, dict[str, object]], seq: str = "COMBINED", key: str = "HOTA") -> str:
+def sweep_json(runs: Sweep) -> dict[str, dict[str, dict[str, object]]]:
+    return {
+        name: {f: dataclasses.asdict(run) for f, run in by_filter.items()}
+        for name, by_filter in runs.items()
+    }
+
+
+def best_filter(runs: dict[str, FilterRun], seq: str = "COMBINED", key: str = "HOTA") -> str:
     """The min-score filter (key of ``runs``) with the highest ``key`` on ``seq``."""
-    return max(runs, key=lambda f: runs[f]["metrics"][seq][key])  # type: ignore[index]
+    return max(runs, key=lambda f: runs[f].metrics[seq][key])
 
 
-def accuracy_table(
-    runs: dict[str, dict[str, dict[str, object]]], seq: str, default_filter: str = "0"
-) -> str:
+def accuracy_table(runs: Sweep, seq: str, default_filter: str = "0") -> str:
     """Markdown: each tracker at its best min score on ``seq`` (by HOTA), best first, with
     its HOTA / IDF1 at the unfiltered default alongside."""
-    rows = []
-    for name, by_filter in runs.items():
+    rows: list[tuple[object, ...]] = []
+    order = sorted(runs, key=lambda n: -runs[n][best_filter(runs[n], seq)].metrics[seq]["HOTA"])
+    for name in order:
+        by_filter = runs[name]
         best = best_filter(by_filter, seq)
-        best_metrics = by_filter[best]["metrics"][seq]  # type: ignore[index]
-        default_metrics = by_filter[default_filter]["metrics"][seq]  # type: ignore[index]
+        best_metrics = by_filter[best].metrics[seq]
+        default_metrics = by_filter[default_filter].metrics[seq]
         rows.append(
             (
                 name,
@@ -256,7 +275,6 @@ def accuracy_table(
                 default_metrics["IDF1"],
             )
         )
-    rows.sort(key=lambda r: -float(r[2]))
     header = ("tracker", "best min score", *TABLE_KEYS, "HOTA @0", "IDF1 @0")
     return markdown_table(header, rows)
 

@@ -5,7 +5,7 @@ Every tracker gets the same per-frame boxes, scores and 128-d features (columns 
 at every min-score filter in ``--score-filters`` and is reported at its best one (by HOTA per
 sequence) next to its unfiltered numbers; ours runs with its defaults.
 
-    python -m benchmarks.mot17_deepsort_npy            # writes benchmarks/results/mot17_deepsort_npy.*
+    python -m benchmarks.mot17_deepsort_npy   # writes benchmarks/results/mot17_deepsort_npy.*
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         "sequences": list(SEQUENCES),
         "score_filters": args.score_filters,
         "skipped_not_installed": missing,
-        "runs": runs,
+        "runs": harness.sweep_json(runs),
     }
     parts = [
         "# MOT17-09, deep_sort detections + 128-d features (.npy)",
@@ -81,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         "TrackEval (our `tracker.eval`), each tracker at its best min score for that sequence "
         "(by HOTA) out of " + ", ".join(f"{s:g}" for s in args.score_filters) + "; "
         "`HOTA @0` / `IDF1 @0` = unfiltered. Appearance trackers get the .npy features: "
-        + ", ".join(n for n in names if n in APPEARANCE) + ". Motion only: "
-        + ", ".join(n for n in names if n not in APPEARANCE) + ".",
+        + ", ".join(n for n in names if n in APPEARANCE)
+        + ". Motion only: "
+        + ", ".join(n for n in names if n not in APPEARANCE)
+        + ".",
     ]
     if missing:
         parts.append(f"Not installed here (run in their own venv): {', '.join(missing)}.")

@@ -17,7 +17,9 @@ from numpy.typing import NDArray
 
 from benchmarks.peers.base import FrameOutput, SequenceInfo
 
-OSNET_WEIGHTS = Path(__file__).resolve().parents[3] / "shared" / "weights" / "osnet_x0_25_msmt17.pth"
+OSNET_WEIGHTS = (
+    Path(__file__).resolve().parents[3] / "shared" / "weights" / "osnet_x0_25_msmt17.pth"
+)
 
 KINDS = ("bytetrack", "ocsort", "botsort", "strongsort")
 
@@ -45,7 +47,7 @@ class BoxmotTracker:
     def reset(self) -> None:
         import boxmot
 
-        fps = int(round(self.info.fps))
+        fps = round(self.info.fps)
         # boxmot's defaults, except the frame rate of the sequence and no camera-motion
         # compensation (there are no pixels to estimate it from).
         if self.kind == "bytetrack":

@@ -19,7 +19,7 @@ class DeepSortRealtime:
         self,
         info: SequenceInfo,
         own_embedder: bool = False,
-        nn_budget: int | None = 100,
+        nn_budget: int | None = None,
         name: str | None = None,
     ) -> None:
         del info
@@ -32,8 +32,8 @@ class DeepSortRealtime:
     def reset(self) -> None:
         from deep_sort_realtime.deepsort_tracker import DeepSort
 
-        # Library defaults (max_age 30, n_init 3, max_cosine_distance 0.2, IoU 0.7, no NMS),
-        # plus nwojke/deep_sort's MOT setting nn_budget=100; CPU, full precision.
+        # Library defaults (max_age 30, n_init 3, max_cosine_distance 0.2, IoU 0.7, no NMS,
+        # unbounded gallery: its best here, budget 100 scores a little lower); CPU, fp32.
         self._tracker = DeepSort(
             nn_budget=self.nn_budget,
             embedder="mobilenet" if self.own_embedder else None,
@@ -61,9 +61,10 @@ class DeepSortRealtime:
             if features is None:
                 raise ValueError(f"{self.name} needs features (embeds=)")
             tracks = self._tracker.update_tracks(raw, embeds=list(features))
-        # Report what was matched in this frame, as every other adapter does; coasting
-        # predictions would only add false positives.
-        live = [t for t in tracks if t.is_confirmed() and t.time_since_update == 0]
+        # deep_sort's own MOT output rule (deep_sort_app.py): confirmed tracks seen in this
+        # or the previous frame. It scores higher here than reporting only this frame's
+        # matches (FRCNN HOTA 48.8 vs 48.4 at min score 0.8), so the peer gets its best.
+        live = [t for t in tracks if t.is_confirmed() and t.time_since_update <= 1]
         if not live:
             return FrameOutput.empty()
         return FrameOutput.of([int(t.track_id) for t in live], [t.to_ltrb() for t in live])

@@ -36,7 +36,7 @@ def _settings(fps: float, **extra: object) -> SimpleNamespace:
         track_high_thresh=0.25,
         track_low_thresh=0.1,
         new_track_thresh=0.25,
-        track_buffer=int(round(30 * fps / 30.0)),
+        track_buffer=round(30 * fps / 30.0),
         match_thresh=0.8,
         fuse_score=True,
         **extra,
@@ -67,9 +67,13 @@ class UltralyticsTracker:
         else:
             self._tracker = BOTSORT(
                 _settings(
-                    self.fps, gmc_method="none", proximity_thresh=0.5,
-                    appearance_thresh=0.8, with_reid=self.with_reid, model="auto",
-                )  # fmt: skip
+                    self.fps,
+                    gmc_method="none",
+                    proximity_thresh=0.5,
+                    appearance_thresh=0.8,
+                    with_reid=self.with_reid,
+                    model="auto",
+                )
             )
 
     def update(
