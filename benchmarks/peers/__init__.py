@@ -33,6 +33,12 @@ def _dsr(info: SequenceInfo) -> PeerTracker:
     return DeepSortRealtime(info)
 
 
+def _dsr_budget100(info: SequenceInfo) -> PeerTracker:
+    from benchmarks.peers.dsr import DeepSortRealtime
+
+    return DeepSortRealtime(info, nn_budget=100, name="deep-sort-realtime-b100")
+
+
 def _dsr_mobilenet(info: SequenceInfo) -> PeerTracker:
     from benchmarks.peers.dsr import DeepSortRealtime
 
@@ -77,6 +83,7 @@ PEERS: dict[str, tuple[Factory, str]] = {
     "ours": (_ours, "tracker"),
     "ours-motion": (_ours_motion, "tracker"),
     "deep-sort-realtime": (_dsr, "deep_sort_realtime"),
+    "deep-sort-realtime-b100": (_dsr_budget100, "deep_sort_realtime"),
     "dsr+mobilenet": (_dsr_mobilenet, "deep_sort_realtime"),
     "boxmot-bytetrack": (_boxmot("bytetrack"), "boxmot"),
     "boxmot-ocsort": (_boxmot("ocsort"), "boxmot"),
