@@ -2,9 +2,9 @@
 
 Inputs are loaded before timing (no file I/O, no feature computation inside the clock).
 The machine is shared, so absolute numbers drift; what we report is the ratio of our speed
-to each peer's, measured pairwise inside each repetition: every repetition runs every
-tracker once over the whole sequence, in an order rotated from one repetition to the next,
-and the ratio of a repetition uses that repetition's runs only. Appearance peers are
+to each peer's, measured pairwise inside each repetition: in a repetition all trackers step
+through the sequence together, frame by frame, in an order rotated every frame, and the
+ratio of a repetition uses that repetition's times only. Appearance peers are
 compared with ours using features, motion-only peers with ours motion-only.
 
     python -m benchmarks.tracker_speed --reps 5   # writes benchmarks/results/tracker_speed.*
@@ -17,6 +17,7 @@ import dataclasses
 import shlex
 import statistics
 import sys
+import time
 from dataclasses import dataclass
 
 from benchmarks import harness, synthetic
@@ -46,19 +47,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def time_interleaved(
+def time_lockstep(
     names: list[str], seq: harness.SequenceInput, reps: int
 ) -> dict[str, list[float]]:
-    """Seconds of ``update()`` per repetition and tracker, after an untimed 30-frame warm-up."""
+    """Seconds of ``update()`` per repetition and tracker.
+
+    All trackers advance through the sequence together, frame by frame, in an order rotated
+    every frame, so a burst of load from other processes hits all of them alike; timing
+    whole runs one after another gave ratios that varied tenfold between repetitions.
+    An untimed 30-frame warm-up comes first.
+    """
     trackers = {name: build(name, seq.info) for name in names}
     warm_up = harness.SequenceInput(seq.name, seq.info, seq.frames[:30])
     for tracker in trackers.values():
         harness.run_sequence(tracker, warm_up)
+    uses_features = {name: "features" in trackers[name].needs for name in names}
+    clock = time.perf_counter
     seconds: dict[str, list[float]] = {name: [] for name in names}
-    for rep in range(reps):
-        shift = rep % len(names)
-        for name in names[shift:] + names[:shift]:
-            seconds[name].append(harness.run_sequence(trackers[name], seq).update_seconds)
+    for _ in range(reps):
+        for tracker in trackers.values():
+            tracker.reset()
+        spent = dict.fromkeys(names, 0.0)
+        for index, frame in enumerate(seq.frames):
+            shift = index % len(names)
+            for name in names[shift:] + names[:shift]:
+                features = frame.features if uses_features[name] else None
+                start = clock()
+                trackers[name].update(frame.boxes_xyxy, frame.scores, frame.classes, features, None)
+                spent[name] += clock() - start
+        for name in names:
+            seconds[name].append(spent[name])
     return seconds
 
 
@@ -121,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     for seq, reps in zip(scenes, (args.reps, args.synthetic_reps), strict=True):
         per_frame = seq.detections / len(seq.frames)
         print(f"timing {seq.name}: {len(seq.frames)} frames, {per_frame:.1f} detections/frame")
-        results[seq.name] = summarise(time_interleaved(names, seq, reps), len(seq.frames))
+        results[seq.name] = summarise(time_lockstep(names, seq, reps), len(seq.frames))
     command = ("python -m benchmarks.tracker_speed " + shlex.join(argv or sys.argv[1:])).strip()
     env = harness.environment()
     payload = {
@@ -139,12 +157,13 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     parts = [
-        "# Tracker-only speed (update() only, same process, interleaved repetitions)",
+        "# Tracker-only speed (update() only, same process, trackers interleaved frame by frame)",
         f"Command: `{command}`  ",
         harness.environment_markdown(env),
         "",
         f"{args.reps} (MOT17-09) / {args.synthetic_reps} (synthetic) timed repetitions per "
-        "tracker after a 30-frame warm-up, order rotated per repetition; `ours faster by` = "
+        "tracker after a 30-frame warm-up; trackers interleaved frame by frame in a rotating "
+        "order; `ours faster by` = "
         "peer time / our time within each repetition (median, min-max); > 1 means ours is "
         "faster. Appearance peers are compared with `ours` (features), motion-only peers "
         "with `ours-motion`. Absolute FPS depend on the load of the shared 2-core machine; "
