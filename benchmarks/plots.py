@@ -24,8 +24,11 @@ def plot_sweep(json_path: Path, seq: str, title: str) -> Path:
     for name, by_filter in payload["runs"].items():
         filters = sorted(by_filter, key=float)
         hota = [by_filter[f]["metrics"][seq]["HOTA"] for f in filters]
-        style = {"linewidth": 2.5, "color": "black"} if name.startswith("ours") else {}
-        ax.plot([float(f) for f in filters], hota, marker="o", label=name, **style)
+        ours = name.startswith("ours")
+        ax.plot(
+            [float(f) for f in filters], hota, marker="o", label=name,
+            linewidth=2.5 if ours else 1.5, color="black" if ours else None,
+        )  # fmt: skip
     ax.set_xlabel("min detection score")
     ax.set_ylabel(f"HOTA ({seq})")
     ax.set_title(title)
