@@ -1,0 +1,1 @@
+"""Reading and writing files: MOTChallenge formats, videos, image folders."""
