@@ -12,10 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from tracker import __version__
+from tracker.cli import eval_cmd, track_cmd
 
 from tracker.errors import TrackerError
 
-SUBCOMMANDS: tuple = ()
+SUBCOMMANDS = (track_cmd, eval_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,10 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # Our own loggers at INFO; third-party chatter (motmetrics logs timings on the root
+    # logger) only from WARNING up.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("tracker").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     try:
         return int(args.handler(args) or 0)
     except TrackerError as error:
