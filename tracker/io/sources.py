@@ -8,11 +8,9 @@ take any size) and the video writer (which resizes to its own size).
 
 from __future__ import annotations
 
-import configparser
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -20,7 +18,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from tracker.errors import InputFormatError, TrackerError
+from tracker.errors import TrackerError
+from tracker.io.mot import read_seqinfo
 
 log = logging.getLogger(__name__)
 
@@ -133,36 +132,6 @@ class ImageFolderSource:
             yield index, frame
 
 
-@dataclass(frozen=True)
-class SeqInfo:
-    name: str
-    image_dir: str
-    frame_rate: float
-    length: int
-    width: int
-    height: int
-    extension: str
-
-
-def read_seqinfo(path: Path) -> SeqInfo:
-    """The ``[Sequence]`` section of a MOTChallenge ``seqinfo.ini``."""
-    parser = configparser.ConfigParser()
-    try:
-        parser.read_string(path.read_text())
-        section = parser["Sequence"]
-        return SeqInfo(
-            name=section.get("name", path.parent.name),
-            image_dir=section.get("imDir", "img1"),
-            frame_rate=float(section.get("frameRate", "0") or 0),
-            length=int(section["seqLength"]),
-            width=int(section.get("imWidth", "0")),
-            height=int(section.get("imHeight", "0")),
-            extension=section.get("imExt", ".jpg"),
-        )
-    except (configparser.Error, KeyError, ValueError) as error:
-        raise InputFormatError(f"{path}: not a valid seqinfo.ini ({error})") from error
-
-
 class MotSequenceSource:
     """A MOTChallenge sequence folder (``seqinfo.ini`` + ``img1/000001.jpg`` ...).
 
@@ -175,15 +144,15 @@ class MotSequenceSource:
         ini = self.folder / "seqinfo.ini"
         if not ini.is_file():
             raise TrackerError(f"{self.folder} is not a MOT sequence folder: no seqinfo.ini")
-        self.info = read_seqinfo(ini)
+        self.info = read_seqinfo(self.folder)
         image_dir = self.folder / self.info.image_dir
         if not image_dir.is_dir():
             raise TrackerError(f"{image_dir} not found (imDir of {ini})")
-        pattern = re.compile(r"^(\d+)" + re.escape(self.info.extension) + "$")
+        pattern = re.compile(r"^(\d+)" + re.escape(self.info.image_ext) + "$")
         numbered = [(pattern.match(p.name), p) for p in image_dir.iterdir()]
         self.frames = sorted((int(m.group(1)), p) for m, p in numbered if m is not None)
         if not self.frames:
-            raise TrackerError(f"no frames named like 000001{self.info.extension} in {image_dir}")
+            raise TrackerError(f"no frames named like 000001{self.info.image_ext} in {image_dir}")
         self.name = self.info.name
         self.fps = self.info.frame_rate or None
         self.length: int | None = len(self.frames)
