@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from tracker import __version__
-from tracker.cli import eval_cmd, track_cmd
+from tracker.cli import eval_cmd, export_cmd, track_cmd
 
 from tracker.errors import TrackerError
 
-SUBCOMMANDS = (track_cmd, eval_cmd)
+SUBCOMMANDS = (track_cmd, eval_cmd, export_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

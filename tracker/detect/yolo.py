@@ -7,6 +7,7 @@ class ids to ours.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -64,28 +65,37 @@ class UltralyticsDetector:
             self.detect([np.zeros((64, 64, 3), np.uint8)])
 
     def detect(self, frames: Sequence[NDArray[np.generic]]) -> list[FrameDetections]:
-        if not frames:
-            return []
+        """Frames are predicted in groups of equal size: ultralytics pads a mixed-size batch
+        to a square, which would make a frame's boxes depend on its batch neighbours."""
+        images = to_bgr_batch(frames)
+        groups: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        for i, image in enumerate(images):
+            groups[image.shape].append(i)
+        output: list[FrameDetections | None] = [None] * len(images)
+        for members in groups.values():
+            for i, result in zip(members, self._predict([images[i] for i in members]), strict=True):
+                output[i] = result
+        return [dets for dets in output if dets is not None]
+
+    def _predict(self, images: list[NDArray[np.uint8]]) -> list[FrameDetections]:
+        options = {"half": True} if self.choice.half else {}
         results = self.model.predict(
-            to_bgr_batch(frames),
+            images,
             conf=self.score_threshold,
             iou=self.iou_threshold,
             imgsz=self.image_size,
             classes=sorted(self.class_map),
             device=self._device_arg,
-            half=self.choice.half,
             verbose=False,
+            **options,
         )
-        output = []
-        for result in results:
-            boxes = result.boxes
-            output.append(
-                map_and_filter(
-                    boxes.xyxy.cpu().numpy(),
-                    boxes.conf.cpu().numpy(),
-                    boxes.cls.cpu().numpy().astype(np.int64),
-                    self.lookup,
-                    self.score_threshold,
-                )
+        return [
+            map_and_filter(
+                result.boxes.xyxy.cpu().numpy(),
+                result.boxes.conf.cpu().numpy(),
+                result.boxes.cls.cpu().numpy().astype(np.int64),
+                self.lookup,
+                self.score_threshold,
             )
-        return output
+            for result in results
+        ]
