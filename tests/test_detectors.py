@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from shared_paths import PETS, WEIGHTS
+from helpers_ml import PETS, WEIGHTS, one_torch_thread  # noqa: F401
 
 from tracker.detect import DETECTOR_NAMES, build_detector
 from tracker.detect.base import FrameDetections

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from shared_paths import WEIGHTS
+from helpers_ml import WEIGHTS, one_torch_thread  # noqa: F401
 
 from tracker import weights
 from tracker.device import resolve_device

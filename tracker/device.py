@@ -46,3 +46,18 @@ def resolve_device(spec: str = "auto") -> DeviceChoice:
             raise TrackerError(f"device {spec!r} asked for, but only {count} CUDA device(s)")
         return DeviceChoice(torch.device(f"cuda:{index_text}"), half=True)
     raise TrackerError(f"unknown device {spec!r}: use auto, cpu, cuda or cuda:N")
+
+
+def set_torch_threads(threads: int | None) -> None:
+    """Limit torch's intra-op CPU threads (``None`` keeps torch's default).
+
+    On a machine shared with other busy processes, fewer threads are often faster: idle-spinning
+    worker threads compete for the same cores.
+    """
+    if threads is None:
+        return
+    if threads < 1:
+        raise TrackerError(f"threads must be >= 1, got {threads}")
+    import torch
+
+    torch.set_num_threads(threads)

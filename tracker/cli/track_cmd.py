@@ -60,6 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--device", default="auto", help="auto (CUDA with fp16 if available), cpu, cuda, cuda:N"
     )
     frames.add_argument(
+        "--threads", type=int, help="torch CPU threads (default: torch's choice, one per core)"
+    )
+    frames.add_argument(
         "--score-threshold", type=float, default=0.1, help="detector score threshold (0.1)"
     )
     frames.add_argument("--image-size", type=int, help="detector input size (model default)")
@@ -117,12 +120,14 @@ def _run_frames(args: argparse.Namespace) -> int:
     config = tracker_config(args.tracker_overrides)
 
     from tracker.detect import build_detector
+    from tracker.device import set_torch_threads
     from tracker.io.sources import open_source
     from tracker.pipeline import Pipeline
     from tracker.reid import build_embedder
     from tracker.source_tracking import track_source
 
     source = open_source(source_spec)
+    set_torch_threads(args.threads)
     detector = build_detector(
         args.detector or "auto",
         weights=args.detector_weights,
