@@ -18,11 +18,11 @@ if [ ! -f "$venv/.complete" ]; then
   rm -rf "$venv"
   mkdir -p "$cache"
   "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --upgrade pip "setuptools>=68" wheel
-  "$venv/bin/python" -m pip install --quiet -e "$root[dev]"
+  "$venv/bin/python" -m pip install -qq --upgrade pip "setuptools>=68" wheel
+  "$venv/bin/python" -m pip install -qq -e "$root[dev]"
   touch "$venv/.complete"
 else
   echo "bootstrap: reusing cached virtualenv $venv"
 fi
-"$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "$root"
+"$venv/bin/python" -m pip install -qq --no-deps --no-build-isolation -e "$root"
 ln -sfn "$venv" "$root/.venv"

@@ -38,7 +38,9 @@ def track_detections(
 ) -> tuple[dict[str, np.ndarray], float]:
     """Run ``DeepSort`` over every frame 1..length; returns result columns and update() time."""
     tracker = DeepSort(config)
-    boxes_xyxy = np.concatenate([dets.boxes_xywh[:, :2], dets.boxes_xywh[:, :2] + dets.boxes_xywh[:, 2:]], axis=1)
+    boxes_xyxy = np.concatenate(
+        [dets.boxes_xywh[:, :2], dets.boxes_xywh[:, :2] + dets.boxes_xywh[:, 2:]], axis=1
+    )
     features = dets.features if use_features else None
     out_frames, out_ids, out_boxes, out_scores = [], [], [], []
     elapsed = 0.0
@@ -84,7 +86,9 @@ def track_sequence(
         dets, length, config or DeepSortConfig(), use_features=not motion_only,
         progress=progress, description=info.name,
     )  # fmt: skip
-    write_results(out_path, columns["frames"], columns["ids"], columns["boxes_xyxy"], columns["scores"])
+    write_results(
+        out_path, columns["frames"], columns["ids"], columns["boxes_xyxy"], columns["scores"]
+    )
     return OfflineRun(
         frames=length,
         detections=len(dets),

@@ -31,7 +31,12 @@ class StageTimes:
     track: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
-        return {"decode": self.decode, "detect": self.detect, "embed": self.embed, "track": self.track}
+        return {
+            "decode": self.decode,
+            "detect": self.detect,
+            "embed": self.embed,
+            "track": self.track,
+        }
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,9 @@ class Pipeline:
         start = time.perf_counter()
         detections = self.detector.detect(frames)
         detect_time = (time.perf_counter() - start) / len(batch)
-        items = [(stream, frame, dets) for (stream, frame), dets in zip(batch, detections, strict=True)]
+        items = [
+            (stream, frame, dets) for (stream, frame), dets in zip(batch, detections, strict=True)
+        ]
         results = self.process_detections(items)
         for result in results:
             result.times.detect = detect_time

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from tracker import __version__
 from tracker.cli import eval_cmd, export_cmd, track_cmd
-
 from tracker.errors import TrackerError
 
 SUBCOMMANDS = (track_cmd, eval_cmd, export_cmd)
@@ -38,7 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Our own loggers at INFO; third-party chatter (motmetrics logs timings on the root
     # logger) only from WARNING up.
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("tracker").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     try:
         return int(args.handler(args) or 0)

@@ -39,27 +39,45 @@ def l2_normalize(features: NDArray[np.floating]) -> NDArray[np.float32]:
     return np.divide(features, norms, out=np.zeros_like(features), where=norms > 0)
 
 
-def cosine_distance(features_a: NDArray[np.floating], features_b: NDArray[np.floating]) -> FloatArray:
+def cosine_distance(
+    features_a: NDArray[np.floating], features_b: NDArray[np.floating]
+) -> FloatArray:
     """``1 - cos`` between unit-length feature rows."""
-    return 1.0 - np.asarray(features_a, np.float32) @ np.asarray(features_b, np.float32).T
+    similarity = np.asarray(features_a, np.float32) @ np.asarray(features_b, np.float32).T
+    return 1.0 - similarity.astype(np.float64)
 
 
 def gallery_cosine_distance(
     gallery: NDArray[np.float32], counts: NDArray[np.integer], features: NDArray[np.float32]
 ) -> FloatArray:
-    """Smallest cosine distance from each track's gallery to each detection.
+    """Smallest cosine distance from each track's gallery to each detection, ``(T, N)``.
 
     ``gallery`` is ``(T, B, D)`` with the first ``counts[t]`` slots of track ``t`` valid (the
     ring buffer is filled front to back before it wraps, so valid slots are always a prefix
-    until it is full). One matrix product covers every track and every gallery slot.
+    until it is full). An empty gallery is infinitely far from everything.
     """
-    t, b, d = gallery.shape
-    if t == 0 or len(features) == 0:
-        return np.zeros((t, len(features)))
-    used = int(counts.max())
-    similarity = (gallery[:, :used].reshape(t * used, d) @ features.T).reshape(t, used, -1)
-    invalid = np.arange(used)[None, :] >= counts[:, None]
-    similarity[invalid] = -np.inf
+    t, n = len(gallery), len(features)
+    rows, cols = np.divmod(np.arange(t * n), max(n, 1))
+    return gallery_pair_distance(gallery, counts, features, rows, cols).reshape(t, n)
+
+
+def gallery_pair_distance(
+    gallery: NDArray[np.float32],
+    counts: NDArray[np.integer],
+    features: NDArray[np.float32],
+    rows: NDArray[np.integer],
+    cols: NDArray[np.integer],
+) -> FloatArray:
+    """Gallery distance for the listed ``(rows[k], cols[k])`` track/detection pairs only.
+
+    The tracker asks only for pairs that pass the motion and class gates, typically a few
+    per track, which turns a ``T x B x N x D`` product into ``P x B x D`` for P pairs.
+    """
+    if len(rows) == 0:
+        return np.zeros(0)
+    used = max(int(counts[rows].max()), 1)
+    similarity = (gallery[rows, :used] @ features[cols][:, :, None])[:, :, 0]  # (P, used)
+    similarity[np.arange(used)[None, :] >= counts[rows][:, None]] = -np.inf
     return 1.0 - similarity.max(axis=1).astype(np.float64)
 
 

@@ -59,7 +59,7 @@ def _assign_scipy(cost: NDArray[np.float64], limit: float) -> IntArray:
 def min_cost_assignment(
     cost: NDArray[np.float64], limit: float, backend: str = "lap"
 ) -> Assignment:
-    """Match rows to columns minimising total cost; pairs costing more than ``limit`` never match."""
+    """Rows matched to columns at minimum total cost; pairs over ``limit`` never match."""
     n, m = cost.shape
     if n == 0 or m == 0:
         return Assignment.empty(n, m)
@@ -69,9 +69,13 @@ def min_cost_assignment(
         pairs = _assign_scipy(cost, limit)
     else:
         raise ValueError(f"unknown assignment backend {backend!r}; use 'lap' or 'scipy'")
-    unmatched_rows = np.setdiff1d(np.arange(n), pairs[:, 0], assume_unique=True)
-    unmatched_cols = np.setdiff1d(np.arange(m), pairs[:, 1], assume_unique=True)
-    return Assignment(pairs, unmatched_rows.astype(np.int64), unmatched_cols.astype(np.int64))
+    return Assignment(pairs, _unmatched(n, pairs[:, 0]), _unmatched(m, pairs[:, 1]))
+
+
+def _unmatched(size: int, matched: IntArray) -> IntArray:
+    free = np.ones(size, dtype=bool)
+    free[matched] = False
+    return np.flatnonzero(free).astype(np.int64)
 
 
 def matching_cascade(
@@ -102,5 +106,4 @@ def matching_cascade(
             )
         free_cols = free_cols[result.unmatched_cols]
     pairs = np.concatenate(matched) if matched else np.empty((0, 2), dtype=np.int64)
-    unmatched_rows = np.setdiff1d(np.arange(n), pairs[:, 0])
-    return Assignment(pairs, unmatched_rows.astype(np.int64), free_cols)
+    return Assignment(pairs, _unmatched(n, pairs[:, 0]), free_cols)

@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from tracker.core.affinity import (
     INFEASIBLE,
     fused_cost,
-    gallery_cosine_distance,
+    gallery_pair_distance,
     iou_matrix,
 )
 from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
@@ -74,10 +74,15 @@ class DeepSortConfig:
     """Unmatched detections below this score do not start tracks."""
     class_aware: bool = True
     """Tracks only match detections of their own class."""
+    report_misses: int = 0
+    """Also report confirmed tracks missed for up to this many frames, at their predicted
+    position (bridges short detector dropouts; ``detection_index`` is -1 for them)."""
     assignment_backend: Literal["lap", "scipy"] = "lap"
 
     def __post_init__(self) -> None:
         problems = []
+        if self.report_misses < 0:
+            problems.append(f"report_misses must be >= 0, got {self.report_misses}")
         if self.max_age < 0:
             problems.append(f"max_age must be >= 0, got {self.max_age}")
         if self.n_init < 1:
@@ -99,7 +104,9 @@ class DeepSortConfig:
         if self.gating_threshold is not None and self.gating_threshold <= 0:
             problems.append(f"gating_threshold must be > 0 or None, got {self.gating_threshold}")
         if self.assignment_backend not in ("lap", "scipy"):
-            problems.append(f"assignment_backend must be 'lap' or 'scipy', got {self.assignment_backend!r}")
+            problems.append(
+                f"assignment_backend must be 'lap' or 'scipy', got {self.assignment_backend!r}"
+            )
         if problems:
             raise ValueError("invalid DeepSortConfig: " + "; ".join(problems))
 
@@ -156,7 +163,9 @@ class DeepSort:
     def __init__(self, config: DeepSortConfig | None = None) -> None:
         self.config = config or DeepSortConfig()
         self.kf = BatchKalmanFilter()
-        self.tracks = TrackTable(self.config.gallery_budget)
+        # In EMA mode the gallery is never read, so it is not kept (budget 0).
+        uses_gallery = self.config.appearance == "gallery"
+        self.tracks = TrackTable(self.config.gallery_budget if uses_gallery else 0)
         self._next_id = 1
         self.frame_count = 0
 
@@ -190,6 +199,10 @@ class DeepSort:
         table = self.tracks
         n = table.n
         if n:
+            # A shrinking box coasting without detections would turn inside out; stop its
+            # size change instead (as SORT does), so every predicted box stays valid.
+            inverting = table.mean[:n, 2:4] + table.mean[:n, 6:8] <= 0
+            table.mean[:n, 6:8][inverting] = 0.0
             table.mean[:n], table.cov[:n] = self.kf.predict(table.mean[:n], table.cov[:n])
             table.age[:n] += 1
             table.misses[:n] += 1
@@ -229,7 +242,9 @@ class DeepSort:
             unmatched = np.setdiff1d(unmatched, pool[stage3.matches[:, 0]])
 
         self._apply(matches, unmatched, dets)
-        self._start_tracks(dets.subset(free_dets[dets.scores[free_dets] >= cfg.new_track_min_score]))
+        self._start_tracks(
+            dets.subset(free_dets[dets.scores[free_dets] >= cfg.new_track_min_score])
+        )
         table.prune()
         return self._report()
 
@@ -273,8 +288,11 @@ class DeepSort:
             if cfg.appearance == "ema":
                 appearance = 1.0 - (table.smooth_feature[rows] @ det_features.T).astype(np.float64)
             else:
-                appearance = gallery_cosine_distance(
-                    table.gallery[rows], table.gallery_count[rows], det_features
+                # Only pairs that pass the gates can match: skip the gallery for the rest.
+                appearance = np.full(sub_iou.shape, np.inf)
+                pair_rows, pair_cols = np.nonzero(sub_feasible)
+                appearance[pair_rows, pair_cols] = gallery_pair_distance(
+                    table.gallery, table.gallery_count, det_features, rows[pair_rows], pair_cols
                 )
             cost = fused_cost(
                 sub_iou, appearance, appearance_weight=cfg.appearance_weight,
@@ -318,8 +336,12 @@ class DeepSort:
             table.mark_hit(rows, cfg.n_init)
             if dets.features is not None and table.feature_dim is not None:
                 feature_rows, feature_cols = rows[with_appearance], cols[with_appearance]
-                table.blend_features(feature_rows, dets.features[feature_cols], cfg.ema_momentum)
-                table.push_features(feature_rows, dets.features[feature_cols])
+                if cfg.appearance == "ema":
+                    table.blend_features(
+                        feature_rows, dets.features[feature_cols], cfg.ema_momentum
+                    )
+                else:
+                    table.push_features(feature_rows, dets.features[feature_cols])
         table.last_detection[unmatched] = -1
         table.mark_missed(unmatched, cfg.max_age)
 
@@ -331,12 +353,17 @@ class DeepSort:
         ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
         self._next_id += k
         features = dets.features if self.tracks.feature_dim is not None else None
-        self.tracks.add(ids, mean, cov, dets.classes, dets.scores, dets.index, features, self.config.n_init)
+        self.tracks.add(
+            ids, mean, cov, dets.classes, dets.scores, dets.index, features, self.config.n_init
+        )
 
     def _report(self) -> Tracks:
         table = self.tracks
         n = table.n
-        rows = np.flatnonzero((table.states[:n] == TrackState.CONFIRMED) & (table.misses[:n] == 0))
+        rows = np.flatnonzero(
+            (table.states[:n] == TrackState.CONFIRMED)
+            & (table.misses[:n] <= self.config.report_misses)
+        )
         return Tracks(
             ids=table.ids[rows].copy(),
             boxes=xyah_to_xyxy(table.mean[rows, :4]),

@@ -53,16 +53,20 @@ class Detections:
         if box_array.size == 0:
             box_array = box_array.reshape(0, 4)
         if box_array.ndim != 2 or box_array.shape[1] != 4:
-            raise ValueError(f"boxes must have shape (N, 4) as x1, y1, x2, y2; got {box_array.shape}")
+            raise ValueError(
+                f"boxes must have shape (N, 4) as x1, y1, x2, y2; got {box_array.shape}"
+            )
         n = len(box_array)
         score_array = np.asarray(scores, dtype=np.float32).reshape(-1)
         if len(score_array) != n:
-            raise ValueError(f"scores must have one value per box: {len(score_array)} for {n} boxes")
-        class_array = (
-            np.zeros(n, np.int64) if classes is None else np.asarray(classes).reshape(-1)
-        )
+            raise ValueError(
+                f"scores must have one value per box: {len(score_array)} for {n} boxes"
+            )
+        class_array = np.zeros(n, np.int64) if classes is None else np.asarray(classes).reshape(-1)
         if len(class_array) != n:
-            raise ValueError(f"classes must have one value per box: {len(class_array)} for {n} boxes")
+            raise ValueError(
+                f"classes must have one value per box: {len(class_array)} for {n} boxes"
+            )
         if not np.all(np.isfinite(box_array)):
             bad = int(np.flatnonzero(~np.isfinite(box_array).all(axis=1))[0])
             raise ValueError(f"box {bad} is not finite: {box_array[bad].tolist()}")
@@ -89,7 +93,7 @@ class Detections:
             if not np.all(np.isfinite(raw)):
                 raise ValueError("features contain NaN or infinite values")
             feature_array = l2_normalize(raw)
-        trackable = (size > 0).all(axis=1)
+        trackable: NDArray[np.bool_] = np.asarray((size > 0).all(axis=1))
         detections = Detections(
             box_array,
             score_array,

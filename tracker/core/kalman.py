@@ -30,30 +30,25 @@ class NoiseModel:
     std_weight_position: float = 1.0 / 20
     std_weight_velocity: float = 1.0 / 160
 
+    # Each standard deviation is ``height * scale + offset``, per state component; the aspect
+    # ratio's is a constant (it does not scale with the box).
+
     def initial_std(self, height: FloatArray) -> FloatArray:
         """Initial state standard deviation, ``(N, 8)``: velocities start very uncertain."""
-        p, v = self.std_weight_position, self.std_weight_velocity
-        ones = np.ones_like(height)
-        return np.stack(
-            [2 * p * height, 2 * p * height, 1e-2 * ones, 2 * p * height,
-             10 * v * height, 10 * v * height, 1e-5 * ones, 10 * v * height],
-            axis=1,
-        )  # fmt: skip
+        p, v = 2 * self.std_weight_position, 10 * self.std_weight_velocity
+        scale = np.array([p, p, 0.0, p, v, v, 0.0, v])
+        return height[:, None] * scale + np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])
 
     def process_std(self, height: FloatArray) -> FloatArray:
         """Process noise standard deviation per predict step, ``(N, 8)``."""
         p, v = self.std_weight_position, self.std_weight_velocity
-        ones = np.ones_like(height)
-        return np.stack(
-            [p * height, p * height, 1e-2 * ones, p * height,
-             v * height, v * height, 1e-5 * ones, v * height],
-            axis=1,
-        )  # fmt: skip
+        scale = np.array([p, p, 0.0, p, v, v, 0.0, v])
+        return height[:, None] * scale + np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])
 
     def measurement_std(self, height: FloatArray) -> FloatArray:
         """Measurement noise standard deviation, ``(N, 4)``."""
         p = self.std_weight_position
-        return np.stack([p * height, p * height, 1e-1 * np.ones_like(height), p * height], axis=1)
+        return height[:, None] * np.array([p, p, 0.0, p]) + np.array([0, 0, 1e-1, 0])
 
 
 def _diag(values: FloatArray) -> FloatArray:
@@ -108,7 +103,7 @@ class BatchKalmanFilter:
         # K = P H^T S^-1; S is symmetric, so K^T = S^-1 (H P) and one batched solve suffices.
         gain = np.linalg.solve(projected_cov, cov[:, :4, :]).transpose(0, 2, 1)
         innovation = measurements - projected_mean
-        new_mean = mean + np.einsum("nij,nj->ni", gain, innovation)
+        new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
         new_cov = cov - gain @ projected_cov @ gain.transpose(0, 2, 1)
         return new_mean, new_cov
 
@@ -124,7 +119,7 @@ class BatchKalmanFilter:
         projected_mean, projected_cov = self.project(mean, cov)
         inverse = np.linalg.inv(projected_cov)
         diff = measurements[None, :, :] - projected_mean[:, None, :]  # (T, D, 4)
-        return np.einsum("tdi,tij,tdj->td", diff, inverse, diff)
+        return ((diff @ inverse) * diff).sum(axis=2)
 
 
 def xyxy_to_xyah(boxes: FloatArray) -> FloatArray:

@@ -48,7 +48,9 @@ def collect_sequences(
         names = list(dict.fromkeys(seqs))
         missing = [s for s in names if not (results_root / f"{s}.txt").is_file()]
         if missing:
-            raise TrackerError(f"no result file for {missing} in {results_root} (expected <SEQ>.txt)")
+            raise TrackerError(
+                f"no result file for {missing} in {results_root} (expected <SEQ>.txt)"
+            )
     else:
         names = sorted(p.stem for p in results_root.glob("*.txt"))
         if not names:
@@ -61,7 +63,9 @@ def collect_sequences(
                 f"{results_root / (name + '.txt')}: the ground truth has no sequence {name!r} "
                 f"(looked for {gt_file})"
             )
-        sequence = EvalSequence(name, read_seqinfo(gt_root / name), gt_file, results_root / f"{name}.txt")
+        sequence = EvalSequence(
+            name, read_seqinfo(gt_root / name), gt_file, results_root / f"{name}.txt"
+        )
         validate_result_file(sequence)
         sequences.append(sequence)
     return sequences
@@ -83,6 +87,6 @@ def validate_result_file(sequence: EvalSequence) -> None:
     if np.any(counts > 1):
         first = int(np.flatnonzero(np.isin(keys, unique[counts > 1]))[0])
         raise InputFormatError(
-            f"{sequence.result_file}: data row {first + 1}: track id {rows.ids[first]} appears more "
-            f"than once in frame {rows.frames[first]}"
+            f"{sequence.result_file}: data row {first + 1}: track id {rows.ids[first]} "
+            f"appears more than once in frame {rows.frames[first]}"
         )

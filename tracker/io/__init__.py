@@ -1,1 +1,1 @@
-"""Reading and writing files: MOTChallenge formats, videos, image folders."""
+"""File formats and frame sources: MOTChallenge text files, deep_sort .npy, videos, folders."""

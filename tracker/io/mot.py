@@ -37,7 +37,9 @@ def read_seqinfo(seq_dir: str | Path) -> SeqInfo:
     """Read ``SEQ_DIR/seqinfo.ini``; the sequence name defaults to the folder name."""
     path = Path(seq_dir) / "seqinfo.ini"
     if not path.is_file():
-        raise InputFormatError(f"{path}: not found; a MOTChallenge sequence folder needs seqinfo.ini")
+        raise InputFormatError(
+            f"{path}: not found; a MOTChallenge sequence folder needs seqinfo.ini"
+        )
     parser = configparser.ConfigParser()
     try:
         parser.read(path)
@@ -106,7 +108,8 @@ def _parse_rows(path: Path, min_columns: int) -> NDArray[np.float64]:
             if len(values) < min_columns:
                 raise InputFormatError(
                     f"{path}:{line_number}: expected at least {min_columns} columns "
-                    f"(frame, id, x, y, w, h{', score' if min_columns > 6 else ''}), got {len(values)}"
+                    f"(frame, id, x, y, w, h{', score' if min_columns > 6 else ''}), "
+                    f"got {len(values)}"
                 )
             width = width or len(values)
             rows.append(values[:width] + [-1.0] * (width - len(values)))
@@ -125,7 +128,11 @@ def _check_rows(path: Path, data: NDArray[np.float64]) -> None:
     bad = np.flatnonzero(~(frame_ok & box_ok))
     if len(bad):
         row = data[bad[0]]
-        why = "frame must be an integer >= 1" if not frame_ok[bad[0]] else "box must be finite with w, h >= 0"
+        why = (
+            "frame must be an integer >= 1"
+            if not frame_ok[bad[0]]
+            else "box must be finite with w, h >= 0"
+        )
         raise InputFormatError(
             f"{path}: data row {bad[0] + 1} ({why}): {', '.join(f'{v:g}' for v in row[:7])}"
         )
@@ -234,7 +241,9 @@ def read_results(path: str | Path) -> ResultRows:
         data = np.concatenate([data, np.ones((len(data), 1))], axis=1)
     if len(data) and np.any(data[:, 1] != np.round(data[:, 1])):
         bad = int(np.flatnonzero(data[:, 1] != np.round(data[:, 1]))[0])
-        raise InputFormatError(f"{path}: data row {bad + 1}: track id {data[bad, 1]:g} is not an integer")
+        raise InputFormatError(
+            f"{path}: data row {bad + 1}: track id {data[bad, 1]:g} is not an integer"
+        )
     return ResultRows(
         frames=data[:, 0].astype(np.int64),
         ids=data[:, 1].astype(np.int64),

@@ -1,0 +1,1 @@
+"""Benchmarks: accuracy and speed runs against peers; results in benchmarks/results/."""

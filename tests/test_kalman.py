@@ -1,0 +1,78 @@
+"""The batched Kalman filter against filterpy's KalmanFilter as the oracle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from filterpy.kalman import KalmanFilter
+
+from tracker.core.kalman import CHI2_95, BatchKalmanFilter, NoiseModel, xyah_to_xyxy, xyxy_to_xyah
+
+F = np.eye(8)
+F[:4, 4:] = np.eye(4)
+H = np.eye(4, 8)
+
+
+def _oracle(mean: np.ndarray, cov: np.ndarray) -> KalmanFilter:
+    kf = KalmanFilter(dim_x=8, dim_z=4)
+    kf.x, kf.P, kf.F, kf.H = mean.reshape(8, 1).copy(), cov.copy(), F.copy(), H.copy()
+    return kf
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_batched_filter_matches_filterpy_over_random_sequences(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_tracks, steps = 7, 60
+    noise = NoiseModel()
+    ours = BatchKalmanFilter(noise)
+    start = np.column_stack(
+        [rng.uniform(0, 1000, n_tracks), rng.uniform(0, 600, n_tracks),
+         rng.uniform(0.3, 0.6, n_tracks), rng.uniform(40, 300, n_tracks)]
+    )  # fmt: skip
+    mean, cov = ours.initiate(start)
+    oracles = [_oracle(mean[i], cov[i]) for i in range(n_tracks)]
+    velocity = rng.normal(0, 3, (n_tracks, 4)) * [1, 1, 0.001, 0.5]
+    truth = start.copy()
+    for _ in range(steps):
+        for kf in oracles:
+            kf.Q = np.diag(np.square(noise.process_std(kf.x[3:4, 0]))[0])
+            kf.predict()
+        mean, cov = ours.predict(mean, cov)
+        truth += velocity
+        observed = rng.random(n_tracks) > 0.3  # some tracks miss a frame
+        rows = np.flatnonzero(observed)
+        z = truth[rows] + rng.normal(0, 1, (len(rows), 4)) * [2, 2, 0.01, 2]
+        if len(rows):
+            mean[rows], cov[rows] = ours.update(mean[rows], cov[rows], z)
+        for k, i in enumerate(rows):
+            oracles[i].R = np.diag(np.square(noise.measurement_std(oracles[i].x[3:4, 0]))[0])
+            oracles[i].update(z[k].reshape(4, 1))
+        for i, kf in enumerate(oracles):
+            np.testing.assert_allclose(mean[i], kf.x[:, 0], rtol=1e-6, atol=1e-6)
+            np.testing.assert_allclose(cov[i], kf.P, rtol=1e-6, atol=1e-6)
+
+
+def test_gating_distance_is_the_squared_mahalanobis_distance() -> None:
+    rng = np.random.default_rng(3)
+    kf = BatchKalmanFilter()
+    mean, cov = kf.initiate(np.array([[100.0, 200.0, 0.5, 120.0], [400.0, 220.0, 0.4, 80.0]]))
+    mean, cov = kf.predict(mean, cov)
+    measurements = mean[:, :4].repeat(3, axis=0) + rng.normal(0, 5, (6, 4)) * [1, 1, 0.01, 1]
+    distance = kf.gating_distance(mean, cov, measurements)
+    projected_mean, projected_cov = kf.project(mean, cov)
+    for t in range(2):
+        for d in range(6):
+            diff = measurements[d] - projected_mean[t]
+            expected = diff @ np.linalg.inv(projected_cov[t]) @ diff
+            assert distance[t, d] == pytest.approx(expected, rel=1e-9)
+    # A measurement at the predicted position is well inside the 95% gate, a far one is not.
+    assert kf.gating_distance(mean, cov, mean[:1, :4])[0, 0] < 1e-9
+    far = mean[:1, :4] + [300, 0, 0, 0]
+    assert kf.gating_distance(mean, cov, far)[0, 0] > CHI2_95[4]
+
+
+def test_box_conversions_round_trip() -> None:
+    boxes = np.array([[10.0, 20.0, 50.0, 120.0], [0.0, 0.0, 1.0, 3.0]])
+    xyah = xyxy_to_xyah(boxes)
+    np.testing.assert_allclose(xyah[0], [30.0, 70.0, 0.4, 100.0])
+    np.testing.assert_allclose(xyah_to_xyxy(xyah), boxes)
