@@ -64,7 +64,8 @@ class _Collected:
 
     def write(self, path: Path) -> None:
         if not self.frames:
-            write_results(path, np.zeros(0), np.zeros(0), np.zeros((0, 4)), np.zeros(0))
+            empty = np.zeros(0, np.int64)
+            write_results(path, empty, empty, np.zeros((0, 4)), np.zeros(0))
             return
         write_results(
             path,

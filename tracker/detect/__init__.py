@@ -46,9 +46,9 @@ def build_detector(
 
         return UltralyticsDetector(weights, image_size=image_size or 640, **common)  # type: ignore[arg-type]
     if name in ("frcnn", "frcnn-mobilenet"):
-        from tracker.detect.frcnn import FasterRCNNDetector
+        from tracker.detect.frcnn import Backbone, FasterRCNNDetector
 
-        backbone = "mobilenet" if name == "frcnn-mobilenet" else "resnet50"
+        backbone: Backbone = "mobilenet" if name == "frcnn-mobilenet" else "resnet50"
         return FasterRCNNDetector(
             backbone,
             weights,

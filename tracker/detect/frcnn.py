@@ -38,7 +38,7 @@ def build_frcnn(backbone: Backbone, image_size: int, score_threshold: float) -> 
         "resnet50": detection.fasterrcnn_resnet50_fpn_v2,
         "mobilenet": detection.fasterrcnn_mobilenet_v3_large_fpn,
     }
-    return builders[backbone](  # type: ignore[no-any-return]
+    return builders[backbone](
         weights=None,
         weights_backbone=None,
         num_classes=TORCHVISION_COCO_CLASSES,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import cv2
 import numpy as np
@@ -54,7 +55,7 @@ def letterbox(
     padded = cv2.copyMakeBorder(
         resized, top, bottom, left, right, cv2.BORDER_CONSTANT, value=(PAD_VALUE,) * 3
     )
-    return padded, Letterbox(gain, half_w, half_h, h, w)
+    return cast(NDArray[np.uint8], padded), Letterbox(gain, half_w, half_h, h, w)
 
 
 def stack_padded(images: Sequence[NDArray[np.uint8]]) -> NDArray[np.uint8]:

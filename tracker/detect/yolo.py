@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -97,5 +98,5 @@ class UltralyticsDetector:
                 self.lookup,
                 self.score_threshold,
             )
-            for result in results
+            for result in cast(list[Any], results)
         ]

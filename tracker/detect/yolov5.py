@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -35,6 +35,9 @@ REQUIRED_KEYS = ("state_dict", "stride", "anchors", "names", "yaml")
 
 class YoloV5Head(nn.Module):
     """YOLOv5's Detect layer: one 1x1 conv per level, anchor decode to letterbox pixels."""
+
+    anchors: torch.Tensor
+    stride: torch.Tensor
 
     def __init__(
         self, in_channels: Sequence[int], anchors: torch.Tensor, stride: torch.Tensor, nc: int
@@ -97,38 +100,31 @@ class YoloV5Net(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         saved: dict[int, torch.Tensor] = {}
         for index, layer in enumerate(self.model[:-1]):
-            source = layer.f  # type: ignore[union-attr]
-            if source != -1:
-                x = (
-                    saved[source]
-                    if isinstance(source, int)
-                    else [x if j == -1 else saved[j] for j in source]  # type: ignore[assignment]
-                )
-            x = layer(x)
+            x = layer(_layer_inputs(layer, x, saved))
             if index in self.save:
                 saved[index] = x
-        return self.model[-1]([saved[i] for i in self.head_inputs])  # type: ignore[no-any-return]
+        return self.model[-1]([saved[i] for i in self.head_inputs])
+
+
+def _layer_inputs(layer: nn.Module, x: torch.Tensor, saved: Mapping[int, torch.Tensor]) -> Any:
+    """What a parse_model layer reads: ``f`` is -1 (previous output), an index, or a list."""
+    source = cast("int | list[int]", layer.f)
+    if source == -1:
+        return x
+    if isinstance(source, int):
+        return saved[source]
+    return [x if j == -1 else saved[j] for j in source]
 
 
 def _output_channels(body: nn.Sequential, in_channels: int) -> list[int]:
     """Output channels of every layer, found with a tiny dry run (robust to any layer type)."""
     channels: list[int] = []
-    saved: list[torch.Tensor] = []
+    saved: dict[int, torch.Tensor] = {}
     x = torch.zeros(1, in_channels, 64, 64)
     with torch.no_grad():
-        for layer in body:
-            source = layer.f  # type: ignore[union-attr]
-            inputs: Any = (
-                x
-                if source == -1
-                else (
-                    saved[source]
-                    if isinstance(source, int)
-                    else [x if j == -1 else saved[j] for j in source]
-                )
-            )
-            x = layer(inputs)
-            saved.append(x)
+        for index, layer in enumerate(body):
+            x = layer(_layer_inputs(layer, x, saved))
+            saved[index] = x
             channels.append(x.shape[1])
     return channels
 
@@ -205,7 +201,11 @@ class YoloV5Detector:
             for prediction, (_, box) in zip(raw, boxed, strict=True)
         ]
 
-    def _postprocess(self, prediction: torch.Tensor, to_original: Any) -> FrameDetections:
+    def _postprocess(
+        self,
+        prediction: torch.Tensor,
+        to_original: Callable[[NDArray[np.floating]], NDArray[np.float32]],
+    ) -> FrameDetections:
         """YOLOv5's NMS: objectness gate, best class, score = obj * cls, per-class NMS."""
         from torchvision.ops import batched_nms
 

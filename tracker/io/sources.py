@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import cv2
 import numpy as np
@@ -95,8 +95,8 @@ class VideoSource:
                 if not ok or frame is None:
                     break
                 index += 1
-                watch.check(index, frame)
-                yield index, frame
+                watch.check(index, cast(Frame, frame))
+                yield index, cast(Frame, frame)
             if index == 0:
                 raise TrackerError(f"cannot decode any frame of {self.uri}")
         finally:

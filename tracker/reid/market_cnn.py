@@ -32,7 +32,7 @@ class BasicBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
         identity = x if self.downsample is None else self.downsample(x)
-        return self.relu(identity + y)  # type: ignore[no-any-return]
+        return self.relu(identity + y)
 
 
 def _stage(cin: int, cout: int, downsample: bool) -> nn.Sequential:

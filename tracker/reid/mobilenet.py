@@ -55,7 +55,7 @@ class InvertedResidual(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.conv(x)
-        return x + out if self.use_residual else out  # type: ignore[no-any-return]
+        return x + out if self.use_residual else out
 
 
 class MobileNetV2Features(nn.Module):
@@ -72,4 +72,4 @@ class MobileNetV2Features(nn.Module):
         self.feature_dim = EMBEDDING_DIM
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.features(x).mean(dim=(2, 3))  # type: ignore[no-any-return]
+        return self.features(x).mean(dim=(2, 3))

@@ -32,7 +32,7 @@ class ConvBnRelu(nn.Module):
         self.act: nn.Module = nn.Identity() if linear else nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.act(self.bn(self.conv(x)))  # type: ignore[no-any-return]
+        return self.act(self.bn(self.conv(x)))
 
 
 class LiteConv3x3(nn.Module):
@@ -47,7 +47,7 @@ class LiteConv3x3(nn.Module):
         self.relu = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.relu(self.bn(self.conv2(self.conv1(x))))  # type: ignore[no-any-return]
+        return self.relu(self.bn(self.conv2(self.conv1(x))))
 
 
 class AggregationGate(nn.Module):
@@ -86,7 +86,7 @@ class OmniScaleBlock(nn.Module):
         streams = (self.conv2a, self.conv2b, self.conv2c, self.conv2d)
         fused = sum(self.gate(stream(reduced)) for stream in streams)
         identity = x if self.downsample is None else self.downsample(x)
-        return self.relu(self.conv3(fused) + identity)  # type: ignore[no-any-return]
+        return self.relu(self.conv3(fused) + identity)
 
 
 def _stage(cin: int, cout: int, blocks: int, transition: bool) -> nn.Sequential:
@@ -128,4 +128,4 @@ class OSNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.maxpool(self.conv1(x))
         x = self.conv5(self.conv4(self.conv3(self.conv2(x))))
-        return self.fc(x.mean(dim=(2, 3)))  # type: ignore[no-any-return]
+        return self.fc(x.mean(dim=(2, 3)))

@@ -40,9 +40,10 @@ class CropPreprocess:
 
     def to_array(self, crops: Sequence[NDArray[np.generic]]) -> NDArray[np.float32]:
         """``(N, 3, H, W)`` float32, normalised; what ONNX Runtime consumes."""
-        rgb = self.resize_all(crops).astype(np.float32) / 255.0
-        rgb = (rgb - np.asarray(self.mean, np.float32)) / np.asarray(self.std, np.float32)
-        return np.ascontiguousarray(rgb.transpose(0, 3, 1, 2))
+        scaled = self.resize_all(crops).astype(np.float32) / np.float32(255)
+        mean, std = np.asarray(self.mean, np.float32), np.asarray(self.std, np.float32)
+        normalised: NDArray[np.float32] = (scaled - mean) / std
+        return np.ascontiguousarray(normalised.transpose(0, 3, 1, 2))
 
     def as_dict(self) -> dict[str, object]:
         return {"height": self.height, "width": self.width, "mean": self.mean, "std": self.std}
