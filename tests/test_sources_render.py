@@ -133,3 +133,29 @@ def test_renderer_draws_boxes_and_bounded_trails() -> None:
     for _ in range(7):  # track 3 gone: its trail is forgotten after a trail length
         renderer.draw(frame, np.zeros(0, np.int64), np.zeros((0, 4)))
     assert 3 not in renderer._trails
+
+
+def test_network_stream_source_over_local_http(small_video: Path) -> None:
+    """The stream path (rtsp/http URLs) on a loopback HTTP server serving a small MP4."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(small_video.parent)
+    )
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{small_video.name}"
+        source = open_source(url)
+        assert isinstance(source, VideoSource) and source.is_stream and source.length is None
+        assert [i for i, _ in source] == [1, 2, 3, 4, 5, 6]
+        with pytest.raises(TrackerError, match="cannot open stream"):
+            VideoSource(f"http://127.0.0.1:{server.server_address[1]}/missing.mp4")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
