@@ -40,7 +40,7 @@ def test_tracks_are_reported_after_n_init_hits() -> None:
 
 
 def test_lost_tracks_are_deleted_after_max_age_and_memory_is_freed() -> None:
-    tracker = DeepSort(DeepSortConfig(max_age=5))
+    tracker = DeepSort(DeepSortConfig(max_age=5, report_misses=0))
     _run(tracker, 10)
     assert tracker.active_tracks == 3
     for _ in range(6):
@@ -77,13 +77,13 @@ def test_detection_index_points_back_to_the_input_rows() -> None:
 
 
 def test_class_aware_matching_keeps_classes_apart() -> None:
-    tracker = DeepSort(DeepSortConfig(n_init=1))
+    tracker = DeepSort(DeepSortConfig(n_init=1, report_misses=0))
     box = np.array([[100.0, 100.0, 140.0, 200.0]])
     first = tracker.update(box, [0.9], classes=[0])
     second = tracker.update(box, [0.9], classes=[2])  # same place, another class: a new track
     assert first.ids.tolist() == [1]
     assert second.ids.tolist() == [2]
-    agnostic = DeepSort(DeepSortConfig(n_init=1, class_aware=False))
+    agnostic = DeepSort(DeepSortConfig(n_init=1, class_aware=False, report_misses=0))
     agnostic.update(box, [0.9], classes=[0])
     assert agnostic.update(box, [0.9], classes=[2]).ids.tolist() == [1]
 

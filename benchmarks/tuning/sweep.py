@@ -23,13 +23,15 @@ from pathlib import Path
 from tqdm import tqdm
 
 from benchmarks.suites import Suite, run_suite, suites
-from tracker.core import DeepSortConfig
+from tracker.core import CHI2_95, DeepSortConfig
 
 #: DeepSORT's published settings (nwojke/deep_sort), where the sweep starts.
 START = {
     "max_age": 30, "n_init": 3, "max_iou_distance": 0.7, "max_appearance_distance": 0.2,
     "appearance_weight": 1.0, "appearance": "gallery", "cascade": True, "min_score": 0.0,
     "high_score": 0.0, "report_misses": 0, "new_track_min_score": 0.0,
+    "gating_threshold": CHI2_95[4], "low_score_iou_distance": 0.5, "gallery_budget": 100,
+    "ema_momentum": 0.9,
 }  # fmt: skip
 
 GRID: dict[str, list[object]] = {
@@ -44,6 +46,10 @@ GRID: dict[str, list[object]] = {
     "appearance": ["gallery", "ema"],
     "cascade": [True, False],
     "new_track_min_score": [0.0, 0.6, 0.8],
+    "gating_threshold": [CHI2_95[4], 16.0, None],
+    "low_score_iou_distance": [0.5, 0.7],
+    "gallery_budget": [30, 100],
+    "ema_momentum": [0.8, 0.9, 0.95],
 }
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"

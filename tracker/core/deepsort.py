@@ -41,17 +41,22 @@ IntArray = NDArray[np.int64]
 
 @dataclass(frozen=True)
 class DeepSortConfig:
-    """Tracker parameters. Defaults come from the sweep recorded in benchmarks/tuning."""
+    """Tracker parameters.
 
-    max_age: int = 30
+    Defaults come from the recorded sweep (benchmarks/tuning/sweep.py, results in
+    benchmarks/results/tuning-*.md), which started from DeepSORT's published settings
+    (max_age 30, max_iou_distance 0.7, cascade on, no score filter, pure cosine cost).
+    """
+
+    max_age: int = 60
     """Frames a confirmed track survives without a detection."""
     n_init: int = 3
     """Consecutive hits before a track is confirmed and reported."""
-    max_iou_distance: float = 0.7
+    max_iou_distance: float = 0.8
     """IoU stages: pairs with ``1 - IoU`` above this never match."""
     max_appearance_distance: float = 0.2
     """Appearance stage: pairs with cosine distance above this never match."""
-    appearance_weight: float = 0.9
+    appearance_weight: float = 1.0
     """``w`` in ``w * cosine + (1 - w) * (1 - IoU)``."""
     appearance: Literal["gallery", "ema"] = "gallery"
     """Cosine distance to the nearest of the last ``gallery_budget`` features, or to an
@@ -61,20 +66,20 @@ class DeepSortConfig:
     gating_threshold: float | None = CHI2_95[4]
     """Squared Mahalanobis distance above which a detection is implausible for a track
     (chi-square 0.95, 4 degrees of freedom). ``None`` disables motion gating."""
-    cascade: bool = True
+    cascade: bool = False
     """Match recently seen tracks first (DeepSORT); ``False`` = one global assignment."""
-    min_score: float = 0.0
+    min_score: float = 0.5
     """Detections below this score are ignored entirely."""
-    high_score: float = 0.0
+    high_score: float = 0.6
     """Detections at or above this score take part in the main stages and may start tracks;
     those between ``min_score`` and ``high_score`` are used only by the low-score stage."""
     low_score_iou_distance: float = 0.5
     """Low-score stage: IoU distance limit (ByteTrack uses 0.5)."""
-    new_track_min_score: float = 0.0
+    new_track_min_score: float = 0.5
     """Unmatched detections below this score do not start tracks."""
     class_aware: bool = True
     """Tracks only match detections of their own class."""
-    report_misses: int = 0
+    report_misses: int = 5
     """Also report confirmed tracks missed for up to this many frames, at their predicted
     position (bridges short detector dropouts; ``detection_index`` is -1 for them)."""
     assignment_backend: Literal["lap", "scipy"] = "lap"
