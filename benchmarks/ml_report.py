@@ -56,6 +56,9 @@ def main() -> None:
                 f"{machine['cpu_count']} CPUs, torch {machine['torch']}). "
                 "ms are per frame; batched stages are split evenly over the batch.",
                 ""]  # fmt: skip
+        if "tracker_config" in report:
+            config = ", ".join(f"{k}={v}" for k, v in report["tracker_config"].items())
+            out += [f"Tracker config: `{config}`.", ""]
         out += [*pets_table(report), ""]
         det = report["runs"][0]["detections_vs_reference"]
         out += [

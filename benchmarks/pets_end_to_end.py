@@ -17,12 +17,14 @@ import os
 import platform
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from tracker.cli import main as tracker_cli
+from tracker.core import DeepSortConfig
 from tracker.detect import build_detector
 from tracker.device import set_torch_threads
 from tracker.io.sources import MotSequenceSource
@@ -74,7 +76,8 @@ def main() -> None:
 
     report = {
         "what": "PETS09-S2L1 end to end: JPEG decode, YOLOv5n (letterbox 640, score > 0.1), "
-        "OSNet x0.25 MSMT17, DeepSort default config",
+        "OSNet x0.25 MSMT17, DeepSortConfig defaults (tracker_config)",
+        "tracker_config": asdict(DeepSortConfig()),
         "command": "PYTHONPATH=. python benchmarks/pets_end_to_end.py " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {
