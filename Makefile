@@ -6,10 +6,14 @@ SHARED ?= ../shared
 DATA := $(SHARED)/data
 OUT ?= out
 
-.PHONY: setup run demo serve test lint bench bench-service clean
+.PHONY: setup setup-bench run demo serve test lint bench bench-quick bench-service clean
 
 setup:
 	@bash scripts/bootstrap.sh
+
+## The same, plus the peer trackers (the `bench` extra), in a venv cached separately.
+setup-bench:
+	@EXTRAS=dev,bench bash scripts/bootstrap.sh
 
 ## The main job: track MOT17-09 (deep_sort detections + appearance features) and score it.
 run: setup
@@ -25,6 +29,13 @@ demo: setup
 
 serve: setup
 	$(BIN)/tracker serve
+
+## Ours against every installed peer: accuracy, speed, memory -> benchmarks/results/<date>.*
+bench: setup-bench
+	$(BIN)/tracker bench
+
+bench-quick: setup-bench
+	$(BIN)/tracker bench --quick --out-dir $(OUT)/bench
 
 bench-service: setup
 	$(BIN)/python benchmarks/service_overhead.py

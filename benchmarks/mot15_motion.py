@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from pathlib import Path
 
 from benchmarks import harness
 from benchmarks.peers import available
@@ -36,6 +37,16 @@ TRACKERS = (
 )
 
 
+def load_inputs(
+    sequences: tuple[str, ...] = SEQUENCES,
+) -> tuple[Path, list[harness.SequenceInput]]:
+    """The ground-truth folder and every sequence's boxes and scores from ``det_frcnn.txt``."""
+    gt_dir = harness.DATA / "MOT15" / "train"
+    return gt_dir, [
+        harness.load_sequence(gt_dir / s / "det" / "det_frcnn.txt", gt_dir / s) for s in sequences
+    ]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -55,10 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.score_filters[0] != 0.0:
         print("--score-filters must start with 0 (the unfiltered default)", file=sys.stderr)
         return 2
-    gt_dir = harness.DATA / "MOT15" / "train"
-    sequences = [
-        harness.load_sequence(gt_dir / s / "det" / "det_frcnn.txt", gt_dir / s) for s in SEQUENCES
-    ]
+    gt_dir, sequences = load_inputs()
     names, missing = available(args.trackers)
     runs = harness.sweep(names, sequences, gt_dir, "MOT15", args.score_filters)
 

@@ -57,3 +57,50 @@ def main() -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def accuracy_vs_speed(points: dict[str, tuple[float, float]], title: str, out: Path) -> Path:
+    """Scatter of (tracker-only FPS, HOTA) per tracker, FPS on a log axis; ours in black."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, (fps, hota) in points.items():
+        ours = name.startswith("ours")
+        ax.scatter(fps, hota, color="black" if ours else None, s=60 if ours else 30)
+        ax.annotate(name, (fps, hota), fontsize=7, xytext=(4, 3), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_xlabel("tracker-only FPS (update() only, log scale)")
+    ax.set_ylabel("HOTA")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def stage_bars(ms_per_frame: dict[str, dict[str, float]], title: str, out: Path) -> Path:
+    """Stacked horizontal bars: milliseconds per frame of each stage, one bar per pipeline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(ms_per_frame)
+    stages = list(next(iter(ms_per_frame.values())))
+    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.6 * len(names)))
+    left = [0.0] * len(names)
+    for stage in stages:
+        widths = [ms_per_frame[n].get(stage, 0.0) for n in names]
+        ax.barh(names, widths, left=left, label=stage)
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    ax.set_xlabel("ms per frame")
+    ax.set_title(title)
+    ax.legend(fontsize=8, ncol=len(stages), loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

@@ -5,21 +5,31 @@
 # pyproject.toml and cached under $TRACKER_VENV_CACHE (default ~/.cache/tracker/venvs/<hash>).
 # The project itself is installed editable with --no-deps on every call, which takes seconds
 # and points the cached environment at this checkout.
+#
+# EXTRAS (default "dev") picks the optional dependency groups; each set gets its own cached
+# venv, e.g. EXTRAS=dev,bench for `make bench` (the peer trackers), so the plain dev venv is
+# never polluted by the peers' pins.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 python=${PYTHON:-python3}
 cache=${TRACKER_VENV_CACHE:-$HOME/.cache/tracker/venvs}
-key=$( (cat "$root/pyproject.toml"; "$python" -c 'import sys; print(sys.version)') | sha256sum | cut -c1-16)
+extras=${EXTRAS:-dev}
+if [[ ! "$extras" =~ ^[a-z0-9,-]+$ ]]; then
+  echo "bootstrap: EXTRAS must be a comma-separated list of extras, got '$extras'" >&2
+  exit 2
+fi
+key=$( (cat "$root/pyproject.toml"; "$python" -c 'import sys; print(sys.version)'; \
+  [ "$extras" = dev ] || echo "extras=$extras") | sha256sum | cut -c1-16)
 venv="$cache/$key"
 
 if [ ! -f "$venv/.complete" ]; then
-  echo "bootstrap: building virtualenv $venv (first run for this pyproject.toml; several minutes)"
+  echo "bootstrap: building virtualenv $venv [$extras] (first run for this pyproject.toml; several minutes)"
   rm -rf "$venv"
   mkdir -p "$cache"
   "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install -qq --upgrade pip "setuptools>=68" wheel
-  "$venv/bin/python" -m pip install -qq -e "$root[dev]"
+  "$venv/bin/python" -m pip install -qq -e "$root[$extras]"
   touch "$venv/.complete"
 else
   echo "bootstrap: reusing cached virtualenv $venv"

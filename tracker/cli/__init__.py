@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from tracker import __version__
 from tracker.cli import (
+    bench_cmd,
     demo_cmd,
     eval_cmd,
     export_cmd,
@@ -23,7 +24,16 @@ from tracker.cli import (
 )
 from tracker.errors import TrackerError
 
-SUBCOMMANDS = (track_cmd, eval_cmd, serve_cmd, stream_cmd, demo_cmd, health_cmd, export_cmd)
+SUBCOMMANDS = (
+    track_cmd,
+    eval_cmd,
+    serve_cmd,
+    stream_cmd,
+    demo_cmd,
+    health_cmd,
+    export_cmd,
+    bench_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
