@@ -190,7 +190,7 @@ def run(options: BenchOptions) -> BenchReport:
     from tqdm import tqdm
 
     report = BenchReport(options, harness.environment())
-    filters = harness.SCORE_FILTERS
+    filters: tuple[float, ...] = harness.SCORE_FILTERS
     steps: list[tuple[str, Callable[[], object]]]
     if options.quick:
         filters = (0.0, 0.5)

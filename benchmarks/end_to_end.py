@@ -109,7 +109,7 @@ def run_boxmot_strongsort(
     paths_iter = iter(paths)
     while chunk := list(islice(paths_iter, batch)):
         start = time.perf_counter()
-        images = [cv2.imread(str(path)) for path in chunk]
+        images = [np.asarray(cv2.imread(str(path)), np.uint8) for path in chunk]
         seconds["decode"] += time.perf_counter() - start
         start = time.perf_counter()
         found = detector.detect(images)

@@ -85,7 +85,7 @@ def feature_rows(
         image = cv2.imread(str(frames_dir / f"{frame:06d}.jpg"))
         if image is None:
             raise FileNotFoundError(frames_dir / f"{frame:06d}.jpg")
-        features = embed(image, boxes_xyxy[members])
+        features = embed(np.asarray(image, np.uint8), boxes_xyxy[members])
         count = members.stop - members.start
         mot = np.c_[
             np.full(count, frame), np.full(count, -1), dets.boxes_xywh[members],
