@@ -6,7 +6,7 @@ SHARED ?= ../shared
 DATA := $(SHARED)/data
 OUT ?= out
 
-.PHONY: setup setup-bench run demo serve test lint bench bench-quick bench-service clean
+.PHONY: setup setup-bench run track-sample serve test lint bench bench-quick bench-service clean
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -15,17 +15,18 @@ setup:
 setup-bench:
 	@EXTRAS=dev,bench bash scripts/bootstrap.sh
 
-## The main job: track MOT17-09 (deep_sort detections + appearance features) and score it.
+## The main job: start the gRPC server, stream PETS09-S2L1 (795 frames) through it with
+## YOLOv5n + OSNet, write the MOT result file and print its scores.
 run: setup
+	$(BIN)/tracker demo --data $(DATA) --out $(OUT)/demo
+
+## Offline, tracker only: MOT17-09 from deep_sort detections + appearance features, scored.
+track-sample: setup
 	$(BIN)/tracker track --seq $(DATA)/MOT17/train/MOT17-09-FRCNN \
 		--dets $(DATA)/MOT17/deep_sort_npy/MOT17-09-FRCNN.npy \
 		--out $(OUT)/results/MOT17-09-FRCNN.txt
 	$(BIN)/tracker eval --gt $(DATA)/MOT17/train --results $(OUT)/results \
 		--json $(OUT)/metrics.json
-
-## The service end to end: server on 127.0.0.1, PETS09-S2L1 streamed over gRPC, TrackEval scores.
-demo: setup
-	$(BIN)/tracker demo --data $(DATA) --out $(OUT)/demo
 
 serve: setup
 	$(BIN)/tracker serve

@@ -74,6 +74,7 @@ class ColourHistogramEmbedder:
 
     name = "hsv-histogram"
     dim = 48
+    match_distance = 0.2  # not calibrated: the tracker's default gate
 
     def embed(self, crops: Sequence[NDArray[np.uint8]]) -> NDArray[np.float32]:
         out = np.zeros((len(crops), self.dim), np.float32)
