@@ -11,7 +11,7 @@ import json
 import platform
 import subprocess
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,10 +217,13 @@ def sweep(
     gt_dir: Path,
     benchmark: str,
     score_filters: Sequence[float] = SCORE_FILTERS,
+    builders: Mapping[str, Callable[[SequenceInfo], PeerTracker]] | None = None,
 ) -> Sweep:
     """Run every tracker at every minimum score on every sequence and score each result.
 
     A fresh tracker per sequence (built for its image size and frame rate), as a user would.
+    ``builders`` replaces the named peers' default construction (e.g. ours with the
+    appearance gate our pipeline would pick for the embedder that made the features).
     """
     import tempfile
 
@@ -234,7 +237,9 @@ def sweep(
         seconds, frames, degenerate = 0.0, 0, 0
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
             for seq in sequences:
-                run = run_sequence(build(name, seq.info), seq, min_score)
+                make = (builders or {}).get(name)
+                tracker = make(seq.info) if make else build(name, seq.info)
+                run = run_sequence(tracker, seq, min_score)
                 seconds += run.update_seconds
                 frames += run.frames
                 degenerate += run.degenerate_boxes
