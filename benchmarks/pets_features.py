@@ -61,7 +61,10 @@ def dsr_mobilenet_embed(threads: int = 1) -> EmbedFn:
         ltwh = boxes_xyxy.copy()
         ltwh[:, 2:] -= ltwh[:, :2]
         raw = [(box.tolist(), 1.0, 0) for box in ltwh]
-        return np.asarray(tracker.generate_embeds(image, raw), np.float32)
+        features = np.asarray(tracker.generate_embeds(image, raw), np.float32)
+        # Unit length, as the .npy format wants; deep-sort-realtime's cosine metric
+        # normalises its inputs anyway (nn_matching._cosine_distance), so nothing changes.
+        return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
 
     return embed
 
