@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -184,6 +185,7 @@ def _end_to_end(report: BenchReport, options: BenchOptions) -> None:
 
     report.end_to_end = end_to_end.compare(
         harness.DATA / "MOT15" / "train" / PETS_SEQ,
+        options.cache_dir,
         options.e2e_frames,
         options.e2e_batch,
         options.threads,
@@ -279,7 +281,11 @@ def run(options: BenchOptions) -> BenchReport:
     bar = tqdm(steps, desc="tracker bench", unit="part", disable=not options.progress)
     for label, step in bar:
         bar.set_postfix_str(label)
-        step()
+        try:
+            step()
+        except Exception as error:  # one broken part must not cost the others' numbers
+            logging.getLogger(__name__).exception("bench part %r failed", label)
+            report.skipped.append(f"{label} (failed: {type(error).__name__}: {error})")
     return report
 
 

@@ -87,8 +87,24 @@ def _timed_method(owner: object, method: str, spent: list[float]) -> None:
     setattr(owner, method, timed)
 
 
+def boxmot_weights(cache_dir: Path) -> Path:
+    """The shared OSNet x0.25 MSMT17 file under a name boxmot accepts.
+
+    boxmot 25 picks its re-ID backend from the file suffix and rejects ``.pth``; a ``.pt``
+    symlink to the very same file (in the cache, never in git) loads all 565 tensors, and
+    boxmot skips its download because the file exists.
+    """
+    from benchmarks.peers.boxmot_trackers import OSNET_WEIGHTS
+
+    link = cache_dir / "weights" / OSNET_WEIGHTS.with_suffix(".pt").name
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(OSNET_WEIGHTS)
+    return link
+
+
 def run_boxmot_strongsort(
-    seq_dir: Path, detector: Any, frames: int, batch: int, progress: bool
+    seq_dir: Path, detector: Any, frames: int, batch: int, progress: bool, weights: Path
 ) -> EndToEnd:
     import cv2
     from tqdm import tqdm
@@ -98,7 +114,8 @@ def run_boxmot_strongsort(
     from tracker.io.mot import read_seqinfo
 
     seq = read_seqinfo(seq_dir)
-    adapter = BoxmotTracker(SequenceInfo(seq.width, seq.height, seq.frame_rate), "strongsort")
+    info = SequenceInfo(seq.width, seq.height, seq.frame_rate)
+    adapter = BoxmotTracker(info, "strongsort", reid_weights=weights)
     embed_spent = [0.0]
     _timed_method(adapter._tracker, "_resolve_input_embeddings", embed_spent)
     paths = sorted((seq_dir / seq.image_dir).glob(f"*{seq.image_ext}"))[:frames]
@@ -142,7 +159,12 @@ def run_boxmot_strongsort(
 
 
 def compare(
-    seq_dir: Path, frames: int = 150, batch: int = 8, threads: int = 1, progress: bool = True
+    seq_dir: Path,
+    cache_dir: Path,
+    frames: int = 150,
+    batch: int = 8,
+    threads: int = 1,
+    progress: bool = True,
 ) -> dict[str, object]:
     """Ours and boxmot StrongSORT over the first ``frames`` frames; FPS ratio and stages."""
     from tracker.detect import build_detector
@@ -152,11 +174,12 @@ def compare(
     set_torch_threads(threads)
     detector = build_detector("yolov5", device="cpu", score_threshold=0.1)
     embedder = build_embedder("osnet", device="cpu")
+    weights = boxmot_weights(cache_dir)
     warm = 2 * batch
     run_ours(seq_dir, detector, embedder, warm, batch, progress=False)
-    run_boxmot_strongsort(seq_dir, detector, warm, batch, progress=False)
+    run_boxmot_strongsort(seq_dir, detector, warm, batch, progress=False, weights=weights)
     ours = run_ours(seq_dir, detector, embedder, frames, batch, progress)
-    boxmot = run_boxmot_strongsort(seq_dir, detector, frames, batch, progress)
+    boxmot = run_boxmot_strongsort(seq_dir, detector, frames, batch, progress, weights)
     return {
         "sequence": seq_dir.name,
         "frames": frames,
