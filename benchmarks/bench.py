@@ -75,6 +75,7 @@ class BenchReport:
     environment: dict[str, str]
     missing: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
     suites: list[Suite] = field(default_factory=list)
     speed: dict[str, tracker_speed.Speed] = field(default_factory=dict)
     speed_frames: int = 0
@@ -285,7 +286,7 @@ def run(options: BenchOptions) -> BenchReport:
             step()
         except Exception as error:  # one broken part must not cost the others' numbers
             logging.getLogger(__name__).exception("bench part %r failed", label)
-            report.skipped.append(f"{label} (failed: {type(error).__name__}: {error})")
+            report.failed.append(f"{label}: {type(error).__name__}: {error}")
     return report
 
 
@@ -365,6 +366,7 @@ def to_json(report: BenchReport) -> dict[str, Any]:
         "environment": report.environment,
         "not_installed": report.missing,
         "skipped": report.skipped,
+        "failed": report.failed,
         "accuracy": {
             suite.name: {
                 "benchmark": suite.benchmark,
@@ -417,7 +419,9 @@ def to_markdown(report: BenchReport, payload: dict[str, Any], plots: list[Path])
     if report.missing:
         parts.append(f"Not installed here, so not measured: {', '.join(report.missing)}.  ")
     if report.skipped:
-        parts.append(f"Skipped: {'; '.join(report.skipped)}.")
+        parts.append(f"Skipped: {'; '.join(report.skipped)}.  ")
+    if report.failed:
+        parts.append(f"**Failed, not reported:** {'; '.join(report.failed)}.")
     parts += ["", "## Targets", ""]
     acc = payload["targets"]["accuracy"]
     if acc:
@@ -515,7 +519,7 @@ def to_markdown(report: BenchReport, payload: dict[str, Any], plots: list[Path])
             "",
             f"Peak RSS of a fresh process per tracker over {report.memory_sequence} "
             "(benchmarks/memory.py): `before` = after imports and loading the inputs, `peak` "
-            "= `ru_maxrss` after tracking every frame.",
+            "= the process's RSS high-water mark (`VmHWM`) after tracking every frame.",
             "",
             harness.markdown_table(
                 ("tracker", "RSS before MiB", "peak RSS MiB", "added MiB"),

@@ -21,6 +21,7 @@ def test_bench_quick_writes_json_and_markdown(shared_data: Path, tmp_path: Path)
                    "--no-progress"])  # fmt: skip
     assert status == 0
     payload = json.loads((tmp_path / "smoke.json").read_text(encoding="utf-8"))
+    assert payload["failed"] == []
 
     (suite,) = payload["accuracy"].values()
     assert suite["sequences"] == ["TUD-Campus"]

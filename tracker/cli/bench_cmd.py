@@ -98,12 +98,15 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
         cache_dir=args.cache_dir,
         progress=not args.no_progress,
-        command="tracker bench " + shlex.join(sys.argv[2:]) if sys.argv[1:2] == ["bench"]
-        else "tracker bench",
+        command=("tracker bench " + shlex.join(sys.argv[2:])).strip()
+        if sys.argv[1:2] == ["bench"] else "tracker bench",
     )  # fmt: skip
     report = bench.run(options)
     json_path, md_path = bench.write(report)
     if report.missing:
         print(f"not installed, not measured: {', '.join(report.missing)}")
     print(f"wrote {json_path} and {md_path}")
+    if report.failed:
+        print("failed parts (see the log above): " + "; ".join(report.failed), file=sys.stderr)
+        return 1
     return 0
