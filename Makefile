@@ -6,18 +6,31 @@ SHARED ?= ../shared
 DATA := $(SHARED)/data
 OUT ?= out
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run track-sample serve test lint bench bench-service clean
 
 setup:
 	@bash scripts/bootstrap.sh
 
-## The main job: track MOT17-09 (deep_sort detections + appearance features) and score it.
+## The main job: start the gRPC server, stream PETS09-S2L1 (795 frames) through it with
+## YOLOv5n + OSNet, write the MOT result file and print its scores.
 run: setup
+	$(BIN)/tracker demo --data $(DATA) --out $(OUT)/demo
+
+## Offline, tracker only: MOT17-09 from deep_sort detections + appearance features, scored.
+track-sample: setup
 	$(BIN)/tracker track --seq $(DATA)/MOT17/train/MOT17-09-FRCNN \
 		--dets $(DATA)/MOT17/deep_sort_npy/MOT17-09-FRCNN.npy \
 		--out $(OUT)/results/MOT17-09-FRCNN.txt
 	$(BIN)/tracker eval --gt $(DATA)/MOT17/train --results $(OUT)/results \
 		--json $(OUT)/metrics.json
+
+serve: setup
+	$(BIN)/tracker serve
+
+bench-service: setup
+	$(BIN)/python benchmarks/service_overhead.py
+	$(BIN)/python benchmarks/service_concurrency.py
+	$(BIN)/python benchmarks/service_memory.py
 
 lint: setup
 	$(BIN)/ruff check tracker tests benchmarks

@@ -1,1 +1,2 @@
-"""Benchmarks: accuracy and speed runs against peers; results in benchmarks/results/."""
+"""Accuracy and speed runs of our tracker against peers (``python -m benchmarks.<script>``);
+results in benchmarks/results/."""

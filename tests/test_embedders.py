@@ -195,3 +195,27 @@ def test_onnx_without_metadata_or_file(tmp_path: Path, osnet_onnx: Path) -> None
     garbage.write_text(json.dumps({"not": "onnx"}))
     with pytest.raises(TrackerError, match="cannot load"):
         OnnxEmbedder(garbage)
+
+
+def test_each_embedder_carries_its_calibrated_gate(
+    osnet_onnx: Path, embedders: dict[str, Embedder]
+) -> None:
+    assert {name: e.match_distance for name, e in embedders.items()} == {
+        "osnet": 0.25, "osnet-market": 0.19, "market-cnn": 0.12, "mobilenetv2": 0.17,
+    }  # fmt: skip
+    exported = build_embedder(f"onnx:{osnet_onnx}", device="cpu")
+    assert exported is not None and exported.match_distance == 0.25
+
+
+def test_the_pipeline_gives_unset_gates_the_embedders_value(
+    embedders: dict[str, Embedder],
+) -> None:
+    from tracker.core import DeepSortConfig
+    from tracker.pipeline import Pipeline
+
+    with_osnet = Pipeline(None, embedders["osnet"])
+    assert with_osnet.new_stream().tracker.config.max_appearance_distance == 0.25
+    explicit = DeepSortConfig(max_appearance_distance=0.3)
+    assert with_osnet.new_stream(explicit).tracker.config.max_appearance_distance == 0.3
+    motion_only = Pipeline(None, None).new_stream().tracker.config
+    assert motion_only.max_appearance_distance is None and motion_only.appearance_gate == 0.2

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -75,7 +75,14 @@ class Pipeline:
         self.min_score = min_score
 
     def new_stream(self, tracker_config: DeepSortConfig | None = None) -> StreamState:
-        return StreamState(DeepSort(tracker_config or self.tracker_config))
+        return StreamState(DeepSort(self.resolve_config(tracker_config or self.tracker_config)))
+
+    def resolve_config(self, config: DeepSortConfig) -> DeepSortConfig:
+        """Fill in what depends on the embedder: an unset appearance gate takes its
+        calibrated ``match_distance``."""
+        if config.max_appearance_distance is None and self.embedder is not None:
+            return replace(config, max_appearance_distance=self.embedder.match_distance)
+        return config
 
     def process(self, batch: Sequence[tuple[StreamState, NDArray[np.uint8]]]) -> list[FrameResult]:
         """Detect, embed and track one frame per item (items may share a stream, in order)."""

@@ -12,10 +12,18 @@ import sys
 from collections.abc import Sequence
 
 from tracker import __version__
-from tracker.cli import eval_cmd, export_cmd, track_cmd
+from tracker.cli import (
+    demo_cmd,
+    eval_cmd,
+    export_cmd,
+    health_cmd,
+    serve_cmd,
+    stream_cmd,
+    track_cmd,
+)
 from tracker.errors import TrackerError
 
-SUBCOMMANDS = (track_cmd, eval_cmd, export_cmd)
+SUBCOMMANDS = (track_cmd, eval_cmd, serve_cmd, stream_cmd, demo_cmd, health_cmd, export_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

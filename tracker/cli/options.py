@@ -39,8 +39,10 @@ def tracker_config(overrides: list[str], **fixed: object) -> DeepSortConfig:
 
 
 def _convert(key: str, raw: str, default: object) -> object:
-    if raw.lower() in ("none", "null") and key == "gating_threshold":
+    if raw.lower() in ("none", "null") and key in ("gating_threshold", "max_appearance_distance"):
         return None
+    if default is None:  # the optional floats: an unset default still means a number
+        default = 0.0
     try:
         if isinstance(default, bool):
             if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):

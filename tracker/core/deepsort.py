@@ -39,6 +39,11 @@ from tracker.core.track import TrackState, TrackTable
 IntArray = NDArray[np.int64]
 
 
+#: Appearance gate for features of unknown origin: deep_sort's value for its 128-d network,
+#: confirmed by the parameter sweep on MOT17-09 (benchmarks/results/tuning-*.md).
+DEFAULT_APPEARANCE_GATE = 0.2
+
+
 @dataclass(frozen=True)
 class DeepSortConfig:
     """Tracker parameters.
@@ -54,8 +59,12 @@ class DeepSortConfig:
     """Consecutive hits before a track is confirmed and reported."""
     max_iou_distance: float = 0.8
     """IoU stages: pairs with ``1 - IoU`` above this never match."""
-    max_appearance_distance: float = 0.2
-    """Appearance stage: pairs with cosine distance above this never match."""
+    max_appearance_distance: float | None = None
+    """Appearance stage: pairs with cosine distance above this never match. The right value
+    depends on the embedder (same-person distances are ~0.26 for OSNet x0.25, ~0.2 for
+    deep_sort's 128-d network), so ``None`` means the embedder's calibrated
+    ``match_distance`` (the pipeline fills it in), or ``DEFAULT_APPEARANCE_GATE`` for
+    features that come without an embedder (e.g. deep_sort ``.npy`` files)."""
     appearance_weight: float = 1.0
     """``w`` in ``w * cosine + (1 - w) * (1 - IoU)``."""
     appearance: Literal["gallery", "ema"] = "gallery"
@@ -95,7 +104,9 @@ class DeepSortConfig:
         for name in ("max_iou_distance", "low_score_iou_distance"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 problems.append(f"{name} must be in [0, 1], got {getattr(self, name)}")
-        if not 0.0 <= self.max_appearance_distance <= 2.0:
+        if self.max_appearance_distance is not None and not (
+            0.0 <= self.max_appearance_distance <= 2.0
+        ):
             problems.append(
                 f"max_appearance_distance must be in [0, 2], got {self.max_appearance_distance}"
             )
@@ -114,6 +125,13 @@ class DeepSortConfig:
             )
         if problems:
             raise ValueError("invalid DeepSortConfig: " + "; ".join(problems))
+
+    @property
+    def appearance_gate(self) -> float:
+        """The appearance gate in force: the configured one, else the default."""
+        if self.max_appearance_distance is None:
+            return DEFAULT_APPEARANCE_GATE
+        return self.max_appearance_distance
 
     @classmethod
     def from_dict(cls, values: dict[str, object]) -> DeepSortConfig:
@@ -301,11 +319,11 @@ class DeepSort:
                 )
             cost = fused_cost(
                 sub_iou, appearance, appearance_weight=cfg.appearance_weight,
-                max_appearance_distance=cfg.max_appearance_distance,
+                max_appearance_distance=cfg.appearance_gate,
                 max_iou_distance=None, feasible=sub_feasible,
             )  # fmt: skip
             w = cfg.appearance_weight
-            limit = w * cfg.max_appearance_distance + (1.0 - w)
+            limit = w * cfg.appearance_gate + (1.0 - w)
         limit = min(limit + 1e-9, INFEASIBLE / 2)
         if cfg.cascade:
             return matching_cascade(cost, table.misses[rows], limit, cfg.assignment_backend)

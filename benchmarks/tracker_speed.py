@@ -1,0 +1,190 @@
+"""Tracker-only speed: ``update()`` time per frame, ours and peers in the same process.
+
+Inputs are loaded before timing (no file I/O, no feature computation inside the clock).
+The machine is shared, so absolute numbers drift; what we report is the ratio of our speed
+to each peer's, measured pairwise inside each repetition: in a repetition all trackers step
+through the sequence together, frame by frame, in an order rotated every frame, and the
+ratio of a repetition uses that repetition's times only. Appearance peers are
+compared with ours using features, motion-only peers with ours motion-only.
+
+    python -m benchmarks.tracker_speed --reps 5   # writes benchmarks/results/tracker_speed.*
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shlex
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+
+from benchmarks import harness, synthetic
+from benchmarks.mot17_deepsort_npy import APPEARANCE as ACCURACY_APPEARANCE
+from benchmarks.mot17_deepsort_npy import MOTION_ONLY
+from benchmarks.peers import available, build
+
+# deep-sort-realtime's default gallery is unbounded (its cost grows with track length); the
+# 100-feature variant matches our default gallery budget, so both are timed.
+APPEARANCE = (*ACCURACY_APPEARANCE, "deep-sort-realtime-b100")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--trackers", nargs="+", default=[*APPEARANCE, *MOTION_ONLY],
+        help="trackers to time; 'ours' and 'ours-motion' are always added",
+    )  # fmt: skip
+    parser.add_argument("--reps", type=int, default=5, help="timed repetitions on MOT17-09")
+    parser.add_argument(
+        "--synthetic-reps", type=int, default=3,
+        help="timed repetitions on the synthetic crowd (deep-sort-realtime needs ~0.4 s/frame)",
+    )  # fmt: skip
+    parser.add_argument("--synthetic-frames", type=int, default=120)
+    parser.add_argument("--synthetic-people", type=int, default=50)
+    parser.add_argument("--tag", default="", help="suffix of the result files (e.g. norfair)")
+    return parser.parse_args(argv)
+
+
+def time_lockstep(
+    names: list[str], seq: harness.SequenceInput, reps: int
+) -> dict[str, list[float]]:
+    """Seconds of ``update()`` per repetition and tracker.
+
+    All trackers advance through the sequence together, frame by frame, in an order rotated
+    every frame, so a burst of load from other processes hits all of them alike; timing
+    whole runs one after another gave ratios that varied tenfold between repetitions.
+    An untimed 30-frame warm-up comes first.
+    """
+    trackers = {name: build(name, seq.info) for name in names}
+    warm_up = harness.SequenceInput(seq.name, seq.info, seq.frames[:30])
+    for tracker in trackers.values():
+        harness.run_sequence(tracker, warm_up)
+    uses_features = {name: "features" in trackers[name].needs for name in names}
+    clock = time.perf_counter
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(reps):
+        for tracker in trackers.values():
+            tracker.reset()
+        spent = dict.fromkeys(names, 0.0)
+        for index, frame in enumerate(seq.frames):
+            shift = index % len(names)
+            for name in names[shift:] + names[:shift]:
+                features = frame.features if uses_features[name] else None
+                start = clock()
+                trackers[name].update(frame.boxes_xyxy, frame.scores, frame.classes, features, None)
+                spent[name] += clock() - start
+        for name in names:
+            seconds[name].append(spent[name])
+    return seconds
+
+
+@dataclass(frozen=True)
+class Speed:
+    compared_with: str
+    fps_median: float
+    ms_per_frame_median: float
+    speedup_of_ours_median: float  # peer seconds / our seconds, per repetition
+    speedup_of_ours_min: float
+    speedup_of_ours_max: float
+    seconds_per_rep: list[float]
+
+
+def summarise(seconds: dict[str, list[float]], frames: int) -> dict[str, Speed]:
+    out = {}
+    for name, runs in seconds.items():
+        ours = "ours" if name in APPEARANCE else "ours-motion"
+        ratios = [peer / mine for peer, mine in zip(runs, seconds[ours], strict=True)]
+        median = statistics.median(runs)
+        out[name] = Speed(
+            compared_with=ours,
+            fps_median=frames / median,
+            ms_per_frame_median=1000.0 * median / frames,
+            speedup_of_ours_median=statistics.median(ratios),
+            speedup_of_ours_min=min(ratios),
+            speedup_of_ours_max=max(ratios),
+            seconds_per_rep=runs,
+        )
+    return out
+
+
+def table(summary: dict[str, Speed]) -> str:
+    rows = [
+        (
+            name,
+            s.fps_median,
+            s.ms_per_frame_median,
+            s.compared_with,
+            f"{s.speedup_of_ours_median:.2f}x "
+            f"({s.speedup_of_ours_min:.2f}-{s.speedup_of_ours_max:.2f})",
+        )
+        for name, s in sorted(summary.items(), key=lambda kv: -kv[1].fps_median)
+    ]
+    header = ("tracker", "FPS (median)", "ms/frame", "vs", "ours faster by (min-max)")
+    return harness.markdown_table(header, rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    requested = list(dict.fromkeys(["ours", "ours-motion", *args.trackers]))
+    names, missing = available(requested)
+    gt_dir = harness.DATA / "MOT17" / "train"
+    npy = harness.DATA / "MOT17" / "deep_sort_npy" / "MOT17-09-FRCNN.npy"
+    scenes = [
+        harness.load_sequence(npy, gt_dir / "MOT17-09-FRCNN"),
+        synthetic.crowd(people=args.synthetic_people, frames=args.synthetic_frames),
+    ]
+    results: dict[str, dict[str, Speed]] = {}
+    for seq, reps in zip(scenes, (args.reps, args.synthetic_reps), strict=True):
+        per_frame = seq.detections / len(seq.frames)
+        print(f"timing {seq.name}: {len(seq.frames)} frames, {per_frame:.1f} detections/frame")
+        results[seq.name] = summarise(time_lockstep(names, seq, reps), len(seq.frames))
+    command = ("python -m benchmarks.tracker_speed " + shlex.join(argv or sys.argv[1:])).strip()
+    env = harness.environment()
+    payload = {
+        "command": command,
+        "environment": env,
+        "reps": {"MOT17-09-FRCNN": args.reps, "synthetic-crowd": args.synthetic_reps},
+        "skipped_not_installed": missing,
+        "scenes": {
+            seq.name: {
+                "frames": len(seq.frames),
+                "detections_per_frame": seq.detections / len(seq.frames),
+                "trackers": {n: dataclasses.asdict(s) for n, s in results[seq.name].items()},
+            }
+            for seq in scenes
+        },
+    }
+    parts = [
+        "# Tracker-only speed (update() only, same process, trackers interleaved frame by frame)",
+        f"Command: `{command}`  ",
+        harness.environment_markdown(env),
+        "",
+        f"{args.reps} (MOT17-09) / {args.synthetic_reps} (synthetic) timed repetitions per "
+        "tracker after a 30-frame warm-up; trackers interleaved frame by frame in a rotating "
+        "order; `ours faster by` = "
+        "peer time / our time within each repetition (median, min-max); > 1 means ours is "
+        "faster. Appearance peers are compared with `ours` (features), motion-only peers "
+        "with `ours-motion`. Absolute FPS depend on the load of the shared 2-core machine; "
+        "the ratios are the result.",
+    ]
+    if missing:
+        parts.append(f"Not installed here (run in their own venv): {', '.join(missing)}.")
+    for seq in scenes:
+        parts += [
+            "",
+            f"## {seq.name}: {len(seq.frames)} frames, "
+            f"{seq.detections / len(seq.frames):.1f} detections/frame",
+            "",
+            table(results[seq.name]),
+        ]
+    stem = "tracker_speed" + (f"_{args.tag}" if args.tag else "")
+    json_path, md_path = harness.save(stem, payload, "\n".join(parts))
+    print("\n".join(parts))
+    print(f"\nwrote {json_path} and {md_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

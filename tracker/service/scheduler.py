@@ -1,0 +1,146 @@
+"""The shared scheduler: batches frames of all sessions for the models, off the event loop.
+
+One loop task collects up to ``max_batch`` frames round-robin over the sessions (waiting at
+most ``max_wait`` seconds for a batch to fill), runs the batch in a single worker thread (the
+models run on one device, one batch at a time), and hands each response to its session. The
+event loop only moves messages, so slow model work never delays reading or writing streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from tracker._proto import tracker_pb2 as pb
+from tracker.service.batch import BatchRunner
+from tracker.service.metrics import ServiceMetrics
+from tracker.service.session import FrameJob, Session
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        runner: BatchRunner,
+        max_batch: int,
+        max_wait_s: float,
+        metrics: ServiceMetrics,
+        executor: ThreadPoolExecutor,
+    ) -> None:
+        self.runner = runner
+        self.max_batch = max_batch
+        self.max_wait_s = max_wait_s
+        self.metrics = metrics
+        self.sessions: list[Session] = []
+        self.executor = executor  # the server's single model thread
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._next = 0  # round-robin start, so no stream always goes first
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name="scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def add(self, session: Session) -> None:
+        self.sessions.append(session)
+
+    def remove(self, session: Session) -> None:
+        if session in self.sessions:
+            self.sessions.remove(session)
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def wait_idle(self) -> None:
+        """Until no batch is running and no session has queued frames it may send."""
+        while True:
+            await self._idle.wait()
+            if not any(s.eligible for s in self.sessions):
+                return
+            await asyncio.sleep(0.005)
+
+    async def _loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch = self._collect(self.max_batch)
+            if not batch:
+                continue
+            self._idle.clear()
+            try:
+                deadline = time.monotonic() + self.max_wait_s
+                while (
+                    len(batch) < self.max_batch
+                    and self._others_may_join(batch)
+                    and (left := deadline - time.monotonic()) > 0
+                ):
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), left)
+                    except asyncio.TimeoutError:
+                        break
+                    self._wake.clear()
+                    batch += self._collect(self.max_batch - len(batch))
+                await self._run(batch)
+            finally:
+                del batch  # do not keep the last frames (and their sessions) alive while idle
+                self._idle.set()
+            if any(s.eligible for s in self.sessions):
+                self._wake.set()
+
+    def _others_may_join(self, batch: list[FrameJob]) -> bool:
+        """Is waiting worth it? Only for a session not in the batch that could send a frame.
+
+        Waiting for the batch to fill serves streams that have not contributed yet; a stream
+        already in the batch, or one held back by unsent responses, cannot add a frame that
+        would otherwise miss this batch, and waiting for it would only add latency (a single
+        stream would wait ``max_wait`` on every batch).
+        """
+        present = {id(job.session) for job in batch}
+        return any(
+            id(s) not in present and not s.closed and s.backlog < s.queue_size
+            for s in self.sessions
+        )
+
+    def _collect(self, limit: int) -> list[FrameJob]:
+        """Round-robin: one frame per eligible session per pass, until ``limit``."""
+        batch: list[FrameJob] = []
+        sessions = self.sessions[self._next :] + self.sessions[: self._next]
+        if self.sessions:
+            self._next = (self._next + 1) % len(self.sessions)
+        while len(batch) < limit:
+            taken = 0
+            for session in sessions:
+                if len(batch) >= limit:
+                    break
+                jobs = session.take(1) if session.eligible else []
+                batch += jobs
+                taken += len(jobs)
+            if not taken:
+                break
+        return batch
+
+    async def _run(self, batch: list[FrameJob]) -> None:
+        self.metrics.batch_size.observe(len(batch))
+        loop = asyncio.get_running_loop()
+        try:
+            responses = await loop.run_in_executor(self.executor, self.runner.run, batch)
+        except Exception as error:  # BatchRunner catches model errors; this is a bug path
+            log.exception("a batch of %d frames failed", len(batch))
+            responses = [
+                pb.TrackResponse(
+                    frame_id=job.frame_id, timestamp=job.timestamp, error=f"server error: {error}"
+                )
+                for job in batch
+            ]
+        for job, response in zip(batch, responses, strict=True):
+            job.session.deliver(response)
+        self.metrics.active_tracks.set(sum(s.live_tracks for s in self.sessions))

@@ -1,0 +1,376 @@
+"""The grpc.aio server: the Tracker service, health, reflection, metrics, auth, TLS, drain.
+
+``create_server(pipeline, settings)`` takes the Pipeline (or a function that builds it, so
+the server can answer health checks with NOT_SERVING while the models load). Tests inject a
+small pipeline; ``tracker serve`` injects the real models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
+from pathlib import Path
+from typing import Any, NoReturn
+
+import grpc
+from grpc_reflection.v1alpha import reflection
+
+from tracker import __version__
+from tracker._proto import tracker_pb2 as pb
+from tracker._proto import tracker_pb2_grpc as pb_grpc
+from tracker.errors import TrackerError
+from tracker.pipeline import Pipeline
+from tracker.service.auth import BearerTokenInterceptor
+from tracker.service.batch import BatchRunner
+from tracker.service.codec import FrameError
+from tracker.service.health import TRACKER_SERVICE, Health
+from tracker.service.metrics import ServiceMetrics
+from tracker.service.scheduler import Scheduler
+from tracker.service.session import END, FrameJob, Session
+from tracker.service.settings import ServerSettings
+from tracker.service.wire import ConfigError, payload_from_frame, spec_from_config
+
+log = logging.getLogger(__name__)
+PipelineSource = Pipeline | Callable[[], Pipeline]
+_POLL_S = 1.0  # how often a quiet call checks its idle timeout
+
+
+class TrackerServicer(pb_grpc.TrackerServicer):
+    def __init__(self, server: TrackerServer) -> None:
+        self.server = server
+
+    async def GetInfo(
+        self, request: pb.GetInfoRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ServerInfo:
+        return self.server.info()
+
+    async def Track(
+        self, request_iterator: AsyncIterator[pb.TrackRequest], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.TrackResponse]:
+        server = self.server
+        session = await server.open_session(request_iterator, context)
+        reader = asyncio.get_running_loop().create_task(
+            server.read_frames(request_iterator, session), name=f"read:{session.spec.stream_id}"
+        )
+        server.calls[session] = reader
+        try:
+            while True:
+                try:
+                    response = await asyncio.wait_for(session.responses.get(), server.poll_s)
+                except asyncio.TimeoutError:
+                    if server.is_idle(session):
+                        await _abort(
+                            context,
+                            grpc.StatusCode.DEADLINE_EXCEEDED,
+                            f"no frame for {server.settings.idle_timeout_s:g} s; stream closed",
+                        )
+                    continue
+                if response is END:
+                    break
+                yield response
+                session.response_sent()
+            if server.draining:
+                context.set_code(grpc.StatusCode.UNAVAILABLE)
+                context.set_details(
+                    f"server is shutting down; all {session.answered} frames it read were answered"
+                )
+        finally:
+            reader.cancel()
+            server.close_session(session)
+
+
+class TrackerServer:
+    def __init__(self, pipeline: PipelineSource, settings: ServerSettings) -> None:
+        self.settings = settings
+        self.metrics = ServiceMetrics()
+        self.health = Health()
+        self._pipeline_source = pipeline
+        self.pipeline: Pipeline | None = None
+        self.scheduler: Scheduler | None = None
+        # One worker thread for all model work (loading, warm-up, batches): one device, and
+        # the event loop never blocks on a model.
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-model")
+        self.calls: dict[Session, asyncio.Task[None]] = {}
+        self.draining = False
+        self.port = 0
+        self.metrics_port = 0
+        self._grpc: grpc.aio.Server | None = None
+        self._http: Any = None
+        self._ready = asyncio.Event()
+        self._loader: asyncio.Task[None] | None = None
+        self._no_calls = asyncio.Event()
+        self._no_calls.set()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen (health NOT_SERVING), then load and warm up the models (health SERVING)."""
+        s = self.settings
+        options = [
+            ("grpc.max_receive_message_length", s.max_message_bytes),
+            ("grpc.max_send_message_length", s.max_message_bytes),
+        ]
+        interceptors = [BearerTokenInterceptor(s.auth_token)] if s.auth_token else []
+        server = grpc.aio.server(options=options, interceptors=interceptors)
+        pb_grpc.add_TrackerServicer_to_server(TrackerServicer(self), server)
+        from grpc_health.v1 import health_pb2_grpc
+
+        health_pb2_grpc.add_HealthServicer_to_server(self.health.servicer, server)
+        reflection.enable_server_reflection(
+            (
+                pb.DESCRIPTOR.services_by_name["Tracker"].full_name,
+                "grpc.health.v1.Health",
+                reflection.SERVICE_NAME,
+            ),
+            server,
+        )
+        await self.health.set_serving(False)
+        address = f"{s.host}:{s.port}"
+        if s.tls_cert and s.tls_key:
+            credentials = grpc.ssl_server_credentials(
+                [(_read(s.tls_key, "TLS key"), _read(s.tls_cert, "TLS certificate"))]
+            )
+            self.port = server.add_secure_port(address, credentials)
+        else:
+            self.port = server.add_insecure_port(address)
+        if self.port == 0:
+            raise TrackerError(f"could not listen on {address} (port in use?)")
+        await server.start()
+        self._grpc = server
+        if s.metrics_port:
+            from prometheus_client import start_http_server
+
+            self._http, _ = start_http_server(s.metrics_port, s.host, self.metrics.registry)
+            self.metrics_port = self._http.server_port
+        log.info(
+            "listening",
+            extra={"port": self.port, "metrics_port": self.metrics_port, "tls": s.tls},
+        )
+        self._loader = asyncio.get_running_loop().create_task(self._load(), name="load-models")
+
+    async def _load(self) -> None:
+        s = self.settings
+        loop = asyncio.get_running_loop()
+        source = self._pipeline_source
+        started = time.perf_counter()
+        try:
+            if isinstance(source, Pipeline):
+                pipeline = source
+            else:
+                pipeline = await loop.run_in_executor(self.executor, source)
+            runner = BatchRunner(pipeline, s.max_pixels, self.metrics)
+            await loop.run_in_executor(self.executor, runner.warm_up)
+        except TrackerError as error:  # user-fixable (weights missing, ...): no traceback
+            log.error("loading the models failed: %s", error)
+            raise
+        except Exception:
+            log.exception("loading the models failed; the server stays NOT_SERVING")
+            raise
+        self.pipeline = pipeline
+        self.scheduler = Scheduler(
+            runner, s.max_batch, s.max_wait_ms / 1000, self.metrics, self.executor
+        )
+        self.scheduler.start()
+        self._ready.set()
+        await self.health.set_serving(True)
+        log.info("models ready", extra={"seconds": round(time.perf_counter() - started, 3)})
+
+    async def wait_ready(self, timeout: float | None = None) -> None:
+        """Until the models are loaded and warmed up; re-raises a loading failure."""
+        if self._loader is None:
+            raise RuntimeError("the server was not started")
+        await asyncio.wait_for(asyncio.shield(self._loader), timeout)
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Drain: stop reading, answer every frame already read, end the calls, shut down."""
+        grace = self.settings.drain_timeout_s if grace is None else grace
+        self.draining = True
+        await self.health.set_serving(False)
+        for session, reader in list(self.calls.items()):
+            reader.cancel()
+            session.finish_input()
+        if self.calls:
+            try:
+                await asyncio.wait_for(self._no_calls.wait(), grace)
+            except asyncio.TimeoutError:
+                log.warning("drain timed out", extra={"open_streams": len(self.calls)})
+        if self._grpc is not None:
+            await self._grpc.stop(grace=1.0)
+        if self._loader is not None:
+            self._loader.cancel()
+            await asyncio.gather(self._loader, return_exceptions=True)
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+        self.executor.shutdown(wait=True)
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+        log.info("stopped")
+
+    # -- calls ---------------------------------------------------------------------------
+
+    async def open_session(
+        self, request_iterator: AsyncIterator[pb.TrackRequest], context: grpc.aio.ServicerContext
+    ) -> Session:
+        """Read and check the StreamConfig, then admit the stream (or end the call)."""
+        pipeline, scheduler = self.pipeline, self.scheduler
+        if self.draining or pipeline is None or scheduler is None:
+            await _abort(
+                context,
+                grpc.StatusCode.UNAVAILABLE,
+                "server is shutting down" if self.draining else "models are still loading",
+            )
+        try:
+            first = await request_iterator.__anext__()
+        except StopAsyncIteration:
+            await _abort(
+                context, grpc.StatusCode.INVALID_ARGUMENT, "empty stream: send a StreamConfig first"
+            )
+        if first.WhichOneof("payload") != "config":
+            await _abort(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "the first message must carry a StreamConfig, not a frame",
+            )
+        try:
+            spec = spec_from_config(
+                first.config,
+                pipeline.detector.name if pipeline.detector is not None else None,
+                pipeline.embedder.name if pipeline.embedder is not None else None,
+                pipeline.tracker_config,
+            )
+        except ConfigError as error:
+            await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"bad StreamConfig: {error}")
+        if len(self.calls) >= self.settings.max_sessions:
+            self.metrics.sessions_rejected.labels("max_sessions").inc()
+            await _abort(
+                context,
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"server is at its limit of {self.settings.max_sessions} concurrent streams",
+            )
+        session = Session(
+            spec=spec,
+            state=pipeline.new_stream(spec.tracker),
+            queue_size=self.settings.queue_size,
+            on_ready=scheduler.notify,
+            on_drop=self.metrics.drops.inc,
+        )
+        scheduler.add(session)
+        self._no_calls.clear()
+        self.metrics.active_streams.inc()
+        log.info("stream opened", extra={"stream_id": spec.stream_id, "policy": spec.policy})
+        return session
+
+    async def read_frames(
+        self, request_iterator: AsyncIterator[pb.TrackRequest], session: Session
+    ) -> None:
+        """Queue every frame the client sends; at its half-close, let the call finish."""
+        try:
+            async for request in request_iterator:
+                session.touch()
+                await session.put(self._job(request, session))
+                if session.closed:
+                    return
+        except Exception as error:  # the connection broke: answer what was read, then end
+            reason = {"stream_id": session.spec.stream_id, "reason": repr(error)}
+            log.info("stream read ended", extra=reason)
+        session.finish_input()
+
+    def _job(self, request: pb.TrackRequest, session: Session) -> FrameJob:
+        now = time.perf_counter()
+        if request.WhichOneof("payload") != "frame":
+            return FrameJob(session, 0, 0.0, now, None, "only the first message may be a config")
+        frame = request.frame
+        try:
+            payload = payload_from_frame(frame, session.spec, self.settings.max_pixels)
+        except FrameError as error:
+            return FrameJob(session, frame.frame_id, frame.timestamp, now, None, str(error))
+        return FrameJob(session, frame.frame_id, frame.timestamp, now, payload)
+
+    @property
+    def poll_s(self) -> float:
+        """How often a quiet call wakes up to check its idle timeout."""
+        timeout = self.settings.idle_timeout_s
+        return _POLL_S if timeout == 0 else min(_POLL_S, timeout)
+
+    def is_idle(self, session: Session) -> bool:
+        """No frame for ``idle_timeout_s`` (0 = never) and nothing left to answer."""
+        timeout = self.settings.idle_timeout_s
+        quiet = time.monotonic() - session.last_activity
+        return 0 < timeout < quiet and not session.queue and session.backlog == 0
+
+    def close_session(self, session: Session) -> None:
+        """Free the session at once: queue, tracker, scheduler slot, metrics."""
+        if self.calls.pop(session, None) is None:
+            return
+        session.close()
+        if self.scheduler is not None:
+            self.scheduler.remove(session)
+        self.metrics.active_streams.dec()
+        self.metrics.active_tracks.set(sum(s.live_tracks for s in self.calls))
+        if not self.calls:
+            self._no_calls.set()
+        log.info(
+            "stream closed",
+            extra={
+                "stream_id": session.spec.stream_id,
+                "received": session.received,
+                "answered": session.answered,
+                "dropped": session.dropped,
+            },
+        )
+
+    def info(self) -> pb.ServerInfo:
+        s = self.settings
+        info = pb.ServerInfo(
+            version=__version__,
+            device=s.device,
+            max_sessions=s.max_sessions,
+            max_batch=s.max_batch,
+            max_pixels=s.max_pixels,
+            max_message_bytes=s.max_message_bytes,
+            ready=self._ready.is_set(),
+        )
+        pipeline = self.pipeline
+        if pipeline is not None and pipeline.detector is not None:
+            info.device = str(getattr(pipeline.detector, "device", s.device))
+            info.models.add(role="detector", name=pipeline.detector.name)
+        if pipeline is not None and pipeline.embedder is not None:
+            embedder = pipeline.embedder
+            info.models.add(role="embedder", name=embedder.name, detail=f"{embedder.dim}-d")
+        for package in ("grpcio", "protobuf", "numpy", "torch", "ultralytics", "opencv-python"):
+            if package in ("torch", "ultralytics") and package not in sys.modules:
+                continue  # report only what this server actually loaded
+            try:
+                info.versions[package] = metadata.version(package)
+            except metadata.PackageNotFoundError:
+                continue
+        return info
+
+
+def create_server(pipeline: PipelineSource, settings: ServerSettings) -> TrackerServer:
+    """A server for ``pipeline`` (or a zero-argument function building it in the worker)."""
+    return TrackerServer(pipeline, settings)
+
+
+async def _abort(
+    context: grpc.aio.ServicerContext, code: grpc.StatusCode, message: str
+) -> NoReturn:
+    """``context.abort`` always raises; this says so to the type checker."""
+    await context.abort(code, message)
+    raise RuntimeError("context.abort returned")
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise TrackerError(f"cannot read the {what} {path}: {error.strerror}") from None
+
+
+__all__ = ["TRACKER_SERVICE", "PipelineSource", "TrackerServer", "create_server"]

@@ -1,0 +1,201 @@
+"""Protobuf messages <-> our types, validated at the boundary with messages a client can act on.
+
+A bad config raises ``ConfigError`` (the call ends with INVALID_ARGUMENT); a bad frame raises
+``FrameError`` (answered in-band, the stream goes on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tracker._proto import tracker_pb2 as pb
+from tracker.core import DeepSortConfig, Detections, Tracks
+from tracker.detect.base import FrameDetections
+from tracker.service.codec import FrameError, check_pixels, image_size, raw_to_bgr
+
+PUBLIC_DETECTOR = "public"
+NO_EMBEDDER = "none"
+Policy = Literal["latest", "all"]
+_POLICIES: dict[int, Policy] = {
+    pb.DROP_POLICY_UNSPECIFIED: "latest",
+    pb.DROP_POLICY_LATEST: "latest",
+    pb.DROP_POLICY_ALL: "all",
+}
+_PIXEL_FORMATS = {
+    pb.PIXEL_FORMAT_UNSPECIFIED: "bgr8",
+    pb.PIXEL_FORMAT_BGR8: "bgr8",
+    pb.PIXEL_FORMAT_RGB8: "rgb8",
+    pb.PIXEL_FORMAT_GRAY8: "gray8",
+}
+
+
+class ConfigError(ValueError):
+    """A StreamConfig the server cannot honour."""
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """A validated StreamConfig."""
+
+    stream_id: str
+    public_detections: bool
+    use_embedder: bool
+    classes: NDArray[np.int64] | None
+    min_score: float
+    tracker: DeepSortConfig
+    policy: Policy
+
+    @property
+    def needs_image(self) -> bool:
+        return not self.public_detections or self.use_embedder
+
+
+@dataclass(frozen=True)
+class FramePayload:
+    """What a Frame carried, checked but not yet decoded (decoding runs in the worker)."""
+
+    encoded: bytes | None
+    pixels: NDArray[np.uint8] | None
+    detections: FrameDetections | None
+
+
+def spec_from_config(
+    config: pb.StreamConfig,
+    detector_name: str | None,
+    embedder_name: str | None,
+    default_tracker: DeepSortConfig,
+) -> StreamSpec:
+    """Check a StreamConfig against what this server runs."""
+    detector = config.detector.strip()
+    if detector == PUBLIC_DETECTOR:
+        public = True
+    elif detector_name is not None and (detector == "" or _same_model(detector, detector_name)):
+        public = False
+    elif detector_name is None:
+        raise ConfigError(
+            f"this server runs no detector; set detector to {PUBLIC_DETECTOR!r} and send "
+            "detections with each frame"
+        )
+    else:
+        raise ConfigError(
+            f"unknown detector {detector!r}; this server runs {detector_name!r} "
+            f"(or use {PUBLIC_DETECTOR!r} to send your own detections)"
+        )
+    embedder = config.embedder.strip()
+    if embedder == NO_EMBEDDER:
+        use_embedder = False
+    elif embedder == "":
+        use_embedder = embedder_name is not None
+    elif embedder_name is not None and _same_model(embedder, embedder_name):
+        use_embedder = True
+    else:
+        runs = repr(embedder_name) if embedder_name else "no embedder"
+        raise ConfigError(f"unknown embedder {embedder!r}; this server runs {runs} (or 'none')")
+    if not 0.0 <= config.min_score <= 1.0 or not np.isfinite(config.min_score):
+        raise ConfigError(f"min_score must be in [0, 1], got {config.min_score}")
+    if config.drop_policy not in _POLICIES:
+        raise ConfigError(f"unknown drop_policy {config.drop_policy}")
+    classes = np.asarray(config.classes, np.int64) if len(config.classes) else None
+    return StreamSpec(
+        stream_id=config.stream_id or "unnamed",
+        public_detections=public,
+        use_embedder=use_embedder,
+        classes=classes,
+        min_score=float(config.min_score),
+        tracker=tracker_config(config.tracker, default_tracker),
+        policy=_POLICIES[config.drop_policy],
+    )
+
+
+def _same_model(requested: str, running: str) -> bool:
+    """``yolov5`` names the running ``yolov5:yolov5n.state_dict.pt`` (family before ':')."""
+    return requested in (running, running.partition(":")[0])
+
+
+def tracker_config(params: pb.TrackerParams, default: DeepSortConfig) -> DeepSortConfig:
+    """Set fields of TrackerParams over the server's defaults, validated by DeepSortConfig."""
+    values: dict[str, object] = {
+        f.name: getattr(default, f.name) for f in default.__dataclass_fields__.values()
+    }
+    for field, value in params.ListFields():
+        if field.name == "disable_motion_gating":
+            if value:
+                values["gating_threshold"] = None
+        else:
+            values[field.name] = value
+    try:
+        return DeepSortConfig.from_dict(values)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"bad tracker parameters: {error}") from None
+
+
+def payload_from_frame(frame: pb.Frame, spec: StreamSpec, max_pixels: int) -> FramePayload:
+    """Cheap checks on the event loop; the pixel limit is applied before any decoding."""
+    kind = frame.WhichOneof("image")
+    encoded = None
+    pixels = None
+    if kind == "encoded":
+        width, height = image_size(frame.encoded)
+        check_pixels(width, height, max_pixels)
+        encoded = frame.encoded
+    elif kind == "raw":
+        raw = frame.raw
+        if raw.format not in _PIXEL_FORMATS:
+            raise FrameError(f"unknown raw pixel format {raw.format}")
+        pixels = raw_to_bgr(raw.data, raw.width, raw.height, _PIXEL_FORMATS[raw.format], max_pixels)
+    elif spec.needs_image:
+        why = "the detector" if not spec.public_detections else "the embedder (to cut crops)"
+        raise FrameError(f"frame has no image, but {why} needs one")
+    detections = None
+    if spec.public_detections:
+        detections = detections_from_proto(frame.detections)
+    elif frame.HasField("detections"):
+        raise FrameError("frame carries detections, but the stream's detector is not 'public'")
+    return FramePayload(encoded, pixels, detections)
+
+
+def detections_from_proto(message: pb.Detections) -> FrameDetections:
+    boxes = np.asarray(message.boxes, np.float64)
+    if len(boxes) % 4:
+        raise FrameError(f"detections.boxes needs 4 values per box, got {len(boxes)} values")
+    n = len(boxes) // 4
+    classes = np.asarray(message.class_ids, np.int64) if len(message.class_ids) else None
+    try:
+        checked = Detections.from_arrays(boxes.reshape(n, 4), message.scores, classes)
+    except ValueError as error:
+        raise FrameError(f"bad detections: {error}") from None
+    keep = checked.index  # zero-area boxes are dropped by the check; keep the rest in order
+    return FrameDetections(
+        boxes.reshape(n, 4)[keep].astype(np.float32),
+        np.asarray(message.scores, np.float32)[keep],
+        (np.zeros(n, np.int64) if classes is None else classes)[keep],
+    )
+
+
+def fill_tracks(response: pb.TrackResponse, tracks: Tracks) -> None:
+    """One Track message per track (the contract is readable messages, not packed columns)."""
+    boxes = tracks.boxes.tolist()
+    states = np.where(
+        tracks.detection_index >= 0, pb.TRACK_STATE_CONFIRMED, pb.TRACK_STATE_COASTING
+    ).tolist()
+    for track_id, box, score, class_id, state, age in zip(
+        tracks.ids.tolist(),
+        boxes,
+        tracks.scores.tolist(),
+        tracks.classes.tolist(),
+        states,
+        tracks.ages.tolist(),
+        strict=True,
+    ):
+        response.tracks.add(
+            track_id=track_id,
+            box=pb.Box(x1=box[0], y1=box[1], x2=box[2], y2=box[3]),
+            score=score,
+            class_id=class_id,
+            state=state,
+            age=age,
+        )
