@@ -64,6 +64,8 @@ class Pets:
                 )
             elif workload == "simulated":
                 yield ClientFrame(frame_id, tagged_frame(frame_id))
+            elif workload == "models":
+                yield ClientFrame(frame_id, self.jpegs[(frame_id - 1) % N_PETS])
             else:
                 raise ValueError(f"unknown workload {workload!r}")
 
@@ -139,6 +141,15 @@ def build_pipeline(workload: str) -> Any:
         return Pipeline(None, ColourHistogramEmbedder())
     if workload == "simulated":
         return Pipeline(SimulatedBatchedDetector(Pets.load()), None)
+    if workload == "models":  # the real thing: YOLOv5n + OSNet x0.25 on the CPU, one thread
+        from tracker.detect import build_detector
+        from tracker.device import set_torch_threads
+        from tracker.reid import build_embedder
+
+        set_torch_threads(1)
+        return Pipeline(
+            build_detector("yolov5", device="cpu"), build_embedder("osnet", device="cpu")
+        )
     raise ValueError(f"unknown workload {workload!r}")
 
 
