@@ -6,6 +6,7 @@ Inputs are fully loaded before any tracker runs, so file I/O is never inside a t
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import platform
@@ -286,3 +287,27 @@ def accuracy_table(runs: Sweep, seq: str, default_filter: str = "0") -> str:
 
 def environment_markdown(env: dict[str, str]) -> str:
     return "Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()) + "."
+
+
+def parse_accuracy_args(
+    description: str, default_trackers: Sequence[str], argv: list[str] | None
+) -> argparse.Namespace:
+    """Options shared by the accuracy scripts: which trackers, which score filters, a tag.
+
+    The first filter must be 0, the unfiltered run that reports each tracker at its defaults;
+    anything else exits with status 2 and says so.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--trackers", nargs="+", default=list(default_trackers),
+        help="trackers to run (peers whose package is not installed are skipped and listed)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--score-filters", nargs="+", type=float, default=list(SCORE_FILTERS),
+        help="minimum detection scores to sweep (the first must be 0: the unfiltered default)",
+    )  # fmt: skip
+    parser.add_argument("--tag", default="", help="suffix of the result files (e.g. norfair)")
+    args = parser.parse_args(argv)
+    if args.score_filters[0] != 0.0:
+        parser.error("--score-filters must start with 0 (the unfiltered default)")
+    return args

@@ -10,7 +10,6 @@ sequence) next to its unfiltered numbers; ours runs with its defaults.
 
 from __future__ import annotations
 
-import argparse
 import shlex
 import sys
 from pathlib import Path
@@ -47,25 +46,8 @@ def load_inputs(
     return gt_dir, [harness.load_sequence(npy_dir / f"{s}.npy", gt_dir / s) for s in sequences]
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--trackers", nargs="+", default=[*APPEARANCE, *MOTION_ONLY],
-        help="trackers to run (peers whose package is not installed are skipped and listed)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--score-filters", nargs="+", type=float, default=list(harness.SCORE_FILTERS),
-        help="minimum detection scores to sweep (the first must be 0: the unfiltered default)",
-    )  # fmt: skip
-    parser.add_argument("--tag", default="", help="suffix of the result files (e.g. norfair)")
-    return parser.parse_args(argv)
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    if args.score_filters[0] != 0.0:
-        print("--score-filters must start with 0 (the unfiltered default)", file=sys.stderr)
-        return 2
+    args = harness.parse_accuracy_args(__doc__.split("\n\n")[0], [*APPEARANCE, *MOTION_ONLY], argv)
     gt_dir, sequences = load_inputs()
     names, missing = available(args.trackers)
     runs = harness.sweep(names, sequences, gt_dir, "MOT17", args.score_filters)
