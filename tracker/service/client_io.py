@@ -1,4 +1,4 @@
-"""Client-side files: frame sources, detections and results per frame, annotated video.
+"""Client-side files: frame sources, and detections and results per frame.
 
 The frame sources are a minimal stand-in kept in this one module so they can be swapped for
 ``tracker.io`` sources once those land: image folders, MOTChallenge sequence folders (``img1``
@@ -160,44 +160,3 @@ class ResultCollector:
             joined(self._boxes, np.zeros((0, 4))),
             joined(self._scores, np.zeros(0, np.float32)),
         )
-
-
-class VideoAnnotator:
-    """Draws tracks (colour per id) onto frames and writes an mp4."""
-
-    def __init__(self, path: Path, fps: float) -> None:
-        self.path = path
-        self.fps = fps
-        self._writer: Any = None  # cv2.VideoWriter, created with the first frame's size
-
-    def write(
-        self, image: NDArray[np.uint8], track_ids: NDArray[np.int64], boxes: NDArray[np.floating]
-    ) -> None:
-        import cv2
-
-        if self._writer is None:
-            h, w = image.shape[:2]
-            fourcc = cv2.VideoWriter.fourcc(*"mp4v")
-            self._writer = cv2.VideoWriter(str(self.path), fourcc, self.fps, (w, h))
-            if not self._writer.isOpened():
-                raise TrackerError(f"cannot write video {self.path}")
-        canvas = image.copy()
-        corners = np.asarray(boxes).astype(int).tolist()
-        for tid, box in zip(track_ids.tolist(), corners, strict=True):
-            colour = _id_colour(tid)
-            cv2.rectangle(canvas, (box[0], box[1]), (box[2], box[3]), colour, 2)
-            cv2.putText(
-                canvas, str(tid), (box[0], max(box[1] - 4, 10)),
-                cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA,
-            )  # fmt: skip
-        self._writer.write(canvas)
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
-
-
-def _id_colour(track_id: int) -> tuple[int, int, int]:
-    rng = np.random.default_rng(track_id)
-    b, g, r = (int(v) for v in rng.integers(64, 256, 3))
-    return b, g, r

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from tracker.detect.base import FrameDetections
+from tracker.render import TrackRenderer, VideoSink
 from tracker.service.client import ClientFrame, StreamOptions, TrackerClient, TrackResult
-from tracker.service.client_io import FrameSource, ResultCollector, SourceFrame, VideoAnnotator
+from tracker.service.client_io import FrameSource, ResultCollector, SourceFrame
 
 
 @dataclass
@@ -118,10 +119,9 @@ def run_stream(
         collector = ResultCollector() if out else None
         if out is not None and collector is not None:
             stack.callback(collector.write, out)  # also on Ctrl-C: keep what was tracked
-        annotator = None
+        sink, renderer = None, TrackRenderer()
         if save_video:
-            annotator = VideoAnnotator(save_video, source.fps or 25.0)
-            stack.callback(annotator.close)
+            sink = stack.enter_context(VideoSink(save_video, source.fps or 25.0))
         bar = stack.enter_context(
             tqdm(total=total, unit="frame", desc=source.name, disable=not progress)
         )
@@ -131,10 +131,10 @@ def run_stream(
             _record(stats, result)
             if collector is not None and not result.error:
                 collector.add(result.frame_id, result.track_ids, result.boxes, result.scores)
-            if annotator is not None and pending is not None:
+            if sink is not None and pending is not None:
                 frame = pending.pop(result.frame_id)
                 if frame is not None:
-                    annotator.write(frame.pixels(), result.track_ids, result.boxes)
+                    sink.write(renderer.draw(frame.pixels(), result.track_ids, result.boxes))
             stats.wall_s = time.perf_counter() - started
             bar.update(1)
             bar.set_postfix(
