@@ -16,15 +16,9 @@ from pathlib import Path
 
 from benchmarks import harness
 from benchmarks.peers import available
+from benchmarks.suites import MOT15_DEV
 
-SEQUENCES = (
-    "ADL-Rundle-6",
-    "ETH-Sunnyday",
-    "KITTI-17",
-    "PETS09-S2L1",
-    "TUD-Campus",
-    "TUD-Stadtmitte",
-)
+SEQUENCES = MOT15_DEV
 TRACKERS = (
     "ours-motion",
     "boxmot-bytetrack",
