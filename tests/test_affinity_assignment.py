@@ -11,7 +11,7 @@ from tracker.core.affinity import (
     INFEASIBLE,
     cosine_distance,
     fused_cost,
-    gallery_cosine_distance,
+    gallery_pair_distance,
     iou_matrix,
     l2_normalize,
 )
@@ -46,7 +46,8 @@ def test_gallery_distance_is_the_nearest_valid_gallery_entry() -> None:
     gallery = l2_normalize(rng.normal(size=(4 * 5, 16))).reshape(4, 5, 16)
     counts = np.array([5, 1, 3, 0])
     dets = l2_normalize(rng.normal(size=(6, 16)))
-    distance = gallery_cosine_distance(gallery, counts, dets)
+    rows, cols = np.divmod(np.arange(4 * 6), 6)  # every track/detection pair
+    distance = gallery_pair_distance(gallery, counts, dets, rows, cols).reshape(4, 6)
     for t in range(3):
         expected = cosine_distance(gallery[t, : counts[t]], dets).min(axis=0)
         np.testing.assert_allclose(distance[t], expected, rtol=1e-5)

@@ -47,20 +47,6 @@ def cosine_distance(
     return 1.0 - similarity.astype(np.float64)
 
 
-def gallery_cosine_distance(
-    gallery: NDArray[np.float32], counts: NDArray[np.integer], features: NDArray[np.float32]
-) -> FloatArray:
-    """Smallest cosine distance from each track's gallery to each detection, ``(T, N)``.
-
-    ``gallery`` is ``(T, B, D)`` with the first ``counts[t]`` slots of track ``t`` valid (the
-    ring buffer is filled front to back before it wraps, so valid slots are always a prefix
-    until it is full). An empty gallery is infinitely far from everything.
-    """
-    t, n = len(gallery), len(features)
-    rows, cols = np.divmod(np.arange(t * n), max(n, 1))
-    return gallery_pair_distance(gallery, counts, features, rows, cols).reshape(t, n)
-
-
 def gallery_pair_distance(
     gallery: NDArray[np.float32],
     counts: NDArray[np.integer],
@@ -68,7 +54,12 @@ def gallery_pair_distance(
     rows: NDArray[np.integer],
     cols: NDArray[np.integer],
 ) -> FloatArray:
-    """Gallery distance for the listed ``(rows[k], cols[k])`` track/detection pairs only.
+    """Smallest cosine distance from a track's gallery to a detection, for the listed
+    ``(rows[k], cols[k])`` track/detection pairs only.
+
+    ``gallery`` is ``(T, B, D)`` with the first ``counts[t]`` slots of track ``t`` valid (the
+    ring buffer is filled front to back before it wraps, so valid slots are always a prefix
+    until it is full). An empty gallery is infinitely far from everything.
 
     The tracker asks only for pairs that pass the motion and class gates, typically a few
     per track, which turns a ``T x B x N x D`` product into ``P x B x D`` for P pairs.

@@ -34,8 +34,8 @@ def _accumulate(seq: EvalSequence, iou_threshold: float) -> mm.MOTAccumulator:
     hyp = read_results(seq.result_file)
     hyp_boxes = _xywh_to_xyxy(hyp.boxes_xywh)
     accumulator = mm.MOTAccumulator(auto_id=False)
-    gt_starts = np.searchsorted(gt_frames[np.argsort(gt_frames)], np.arange(seq.info.length + 2))
     gt_order = np.argsort(gt_frames, kind="stable")
+    gt_starts = np.searchsorted(gt_frames[gt_order], np.arange(seq.info.length + 2))
     hyp_order = np.argsort(hyp.frames, kind="stable")
     hyp_starts = np.searchsorted(hyp.frames[hyp_order], np.arange(seq.info.length + 2))
     for frame in range(1, seq.info.length + 1):
