@@ -9,7 +9,6 @@ import pytest
 
 from tracker.errors import InputFormatError
 from tracker.io.mot import (
-    follow_link_stub,
     list_sequences,
     read_detections,
     read_results,
@@ -109,14 +108,17 @@ def test_float_track_ids_are_accepted_but_fractional_ones_are_not(tmp_path: Path
         read_results(tmp_path / "b.txt")
 
 
-def test_link_stubs_are_followed(shared_data: Path, tmp_path: Path) -> None:
-    stub = shared_data / "MOT17/train/MOT17-09-DPM/gt/gt.txt"
-    target = follow_link_stub(stub)
-    assert target.name == "gt.txt" and "FRCNN" in str(target)
-    assert len(read_results(stub).frames) == len(read_results(target).frames) > 5000
-    data = tmp_path / "data.txt"
-    data.write_text("1,1,1,1,5,5,1\n")
-    assert follow_link_stub(data) == data
+def test_mot17_detector_variants_share_one_ground_truth(shared_data: Path) -> None:
+    """MOT17 ships the same gt for the DPM, FRCNN and SDP copies of a sequence; the reader
+    must see them as equal (they were link stubs once, now regular files)."""
+    train = shared_data / "MOT17/train"
+    frcnn = read_results(train / "MOT17-09-FRCNN/gt/gt.txt")
+    assert len(frcnn.frames) > 5000
+    for variant in ("DPM", "SDP"):
+        other = read_results(train / f"MOT17-09-{variant}/gt/gt.txt")
+        np.testing.assert_array_equal(other.frames, frcnn.frames)
+        np.testing.assert_array_equal(other.ids, frcnn.ids)
+        np.testing.assert_array_equal(other.boxes, frcnn.boxes)
 
 
 def test_lists_sequences(shared_data: Path) -> None:

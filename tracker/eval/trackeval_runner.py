@@ -19,7 +19,6 @@ import trackeval
 
 from tracker.errors import TrackerError
 from tracker.eval.layout import EvalSequence
-from tracker.io.mot import follow_link_stub
 
 Metrics = dict[str, float]
 
@@ -54,14 +53,14 @@ def run_trackeval(
     """Per-sequence and combined metrics for one set of result files."""
     with tempfile.TemporaryDirectory(prefix="tracker-eval-") as tmp:
         # TrackEval reads GT_FOLDER/<seq>/gt/gt.txt and TRACKERS_FOLDER/<name>/data/<seq>.txt;
-        # both are symlinks here, the gt ones past any link stubs (see follow_link_stub).
+        # both are symlinks into the caller's files.
         gt_root = Path(tmp) / "gt"
         tracker_dir = Path(tmp) / "trackers" / _TRACKER_NAME / "data"
         tracker_dir.mkdir(parents=True)
         for seq in sequences:
             (gt_root / seq.name / "gt").mkdir(parents=True)
             os.symlink(
-                follow_link_stub(seq.gt_file).resolve(), gt_root / seq.name / "gt" / "gt.txt"
+                seq.gt_file.resolve(), gt_root / seq.name / "gt" / "gt.txt"
             )
             os.symlink(seq.result_file.resolve(), tracker_dir / f"{seq.name}.txt")
         eval_config = trackeval.Evaluator.get_default_eval_config()

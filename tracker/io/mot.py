@@ -64,33 +64,10 @@ def read_seqinfo(seq_dir: str | Path) -> SeqInfo:
         raise InputFormatError(f"{path}: {error}") from error
 
 
-def follow_link_stub(path: str | Path, max_hops: int = 4) -> Path:
-    """The file a *link stub* points to, or ``path`` itself.
-
-    Copies made without symlink support (``git`` with ``core.symlinks=false``, some archive
-    tools) replace a symlink by a small text file holding the link target, e.g. MOT17's
-    ``MOT17-02-DPM/gt/gt.txt`` containing ``../../MOT17-02-FRCNN/gt/gt.txt``. Reading such a
-    file as data fails in confusing ways, so readers follow it like the symlink it was.
-    """
-    path = Path(path)
-    for _ in range(max_hops):
-        if not path.is_file() or path.stat().st_size > 1024:
-            return path
-        text = path.read_text(encoding="utf-8", errors="replace").strip()
-        if not text or "\n" in text or "," in text:
-            return path
-        target = path.parent / text
-        if not target.is_file():
-            return path
-        path = target
-    return path
-
-
 def _parse_rows(path: Path, min_columns: int) -> NDArray[np.float64]:
     """All numeric rows of a MOT text file as one float array, or an error naming the line."""
     if not path.is_file():
         raise InputFormatError(f"{path}: file not found")
-    path = follow_link_stub(path)
     rows: list[list[float]] = []
     width = None
     with path.open("r", encoding="utf-8", errors="replace") as handle:
