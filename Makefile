@@ -33,10 +33,10 @@ serve: setup
 
 ## Ours against every installed peer: accuracy, speed, memory -> benchmarks/results/<date>.*
 bench: setup-bench
-	$(BIN)/tracker bench
+	$(BIN)/python -m benchmarks
 
 bench-quick: setup-bench
-	$(BIN)/tracker bench --quick --out-dir $(OUT)/bench
+	$(BIN)/python -m benchmarks --quick --out-dir $(OUT)/bench
 
 bench-service: setup
 	$(BIN)/python benchmarks/service_overhead.py

@@ -1,5 +1,5 @@
 """One command, one report: accuracy, tracker-only speed, end-to-end speed and memory of our
-tracker against every installed peer, in one run (``tracker bench`` / ``make bench``).
+tracker against every installed peer, in one run (``python -m benchmarks`` / ``make bench``).
 
 Nothing is re-implemented here: each part calls the function of the benchmark script that
 owns it (``harness.sweep`` for accuracy, ``tracker_speed.time_lockstep`` for tracker-only
@@ -54,7 +54,7 @@ class BenchOptions:
     threads: int = 1  # torch threads for the networks
     cache_dir: Path = DEFAULT_CACHE
     progress: bool = True
-    command: str = "tracker bench"
+    command: str = "python -m benchmarks"
 
 
 @dataclass
@@ -279,7 +279,7 @@ def run(options: BenchOptions) -> BenchReport:
                 lambda: _memory(report, _pets_npy(options, "osnet"), pets_dir, appearance),
             ),
         ]
-    bar = tqdm(steps, desc="tracker bench", unit="part", disable=not options.progress)
+    bar = tqdm(steps, desc="benchmarks", unit="part", disable=not options.progress)
     for label, step in bar:
         bar.set_postfix_str(label)
         try:
@@ -422,8 +422,10 @@ def to_markdown(report: BenchReport, payload: dict[str, Any], plots: list[Path])
         parts.append(f"Skipped: {'; '.join(report.skipped)}.  ")
     if report.failed:
         parts.append(f"**Failed, not reported:** {'; '.join(report.failed)}.")
-    parts += ["", "## Targets", ""]
-    acc = payload["targets"]["accuracy"]
+    parts.append("")
+    acc, speed = payload["targets"]["accuracy"], payload["targets"]["speed"]
+    if acc or speed:
+        parts += ["## Targets", ""]
     if acc:
         parts += [
             "Ours at its defaults (no score filter) against each DeepSORT-family peer at its "
@@ -444,7 +446,6 @@ def to_markdown(report: BenchReport, payload: dict[str, Any], plots: list[Path])
             ),
             "",
         ]
-    speed = payload["targets"]["speed"]
     if speed:
         parts += [
             harness.markdown_table(

@@ -30,9 +30,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from tracker.client import ClientFrame
 from tracker.detect.base import FrameDetections
-from tracker.service.client import ClientFrame
-from tracker.service.client_io import detections_by_frame
+from tracker.detect.public import detections_by_frame
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PETS = SHARED / "data" / "MOT15" / "train" / "PETS09-S2L1"

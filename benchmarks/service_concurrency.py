@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from service_common import Pets, ServerProcess, environment, percentile_ms, save
 
-from tracker.service.client import StreamOptions, TrackerClient, TrackResult
+from tracker.client import StreamOptions, TrackerClient, TrackResult
 
 STREAMS = (1, 2, 4, 8)
 WORKLOADS = {

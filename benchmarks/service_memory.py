@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from service_common import Pets, ServerProcess, environment, save
 
-from tracker.service.client import StreamOptions, TrackerClient
+from tracker.client import StreamOptions, TrackerClient
 
 FRAMES = 10_000
 EVERY = 1_000

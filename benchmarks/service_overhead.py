@@ -24,8 +24,8 @@ from service_common import (
     save,
 )
 
-from tracker.service.client import StreamOptions, TrackerClient
-from tracker.service.codec import decode_image
+from tracker.client import StreamOptions, TrackerClient
+from tracker.io.codec import decode_image
 
 REPEATS = 3
 WORKLOADS = {

@@ -118,7 +118,7 @@ def test_mot17_detector_variants_share_one_ground_truth(shared_data: Path) -> No
         other = read_results(train / f"MOT17-09-{variant}/gt/gt.txt")
         np.testing.assert_array_equal(other.frames, frcnn.frames)
         np.testing.assert_array_equal(other.ids, frcnn.ids)
-        np.testing.assert_array_equal(other.boxes, frcnn.boxes)
+        np.testing.assert_array_equal(other.boxes_xywh, frcnn.boxes_xywh)
 
 
 def test_lists_sequences(shared_data: Path) -> None:

@@ -26,10 +26,10 @@ from service_support import (
 
 from tracker._proto import tracker_pb2 as pb
 from tracker._proto import tracker_pb2_grpc as pb_grpc
+from tracker.client import ClientFrame, StreamOptions, TrackerClient, check_health
 from tracker.core import DeepSortConfig
 from tracker.pipeline import Pipeline
 from tracker.service.background import BackgroundServer
-from tracker.service.client import ClientFrame, StreamOptions, TrackerClient, check_health
 
 VIDEO = MovingBoxes(n=3)
 FRAMES = [jpeg(VIDEO.frame(t)) for t in range(40)]

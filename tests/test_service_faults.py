@@ -18,8 +18,8 @@ from service_support import HeldStream, MovingBoxes, jpeg, make_pipeline, make_s
 
 from tracker._proto import tracker_pb2 as pb
 from tracker._proto import tracker_pb2_grpc as pb_grpc
+from tracker.client import StreamOptions, TrackerClient, check_health
 from tracker.service.background import BackgroundServer
-from tracker.service.client import StreamOptions, TrackerClient, check_health
 from tracker.service.session import Session
 
 VIDEO = MovingBoxes(n=2, width=160, height=120, size=24)

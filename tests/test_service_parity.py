@@ -7,14 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
+from tracker.client import StreamOptions, TrackerClient
+from tracker.client.runner import run_stream
 from tracker.detect.base import FrameDetections
-from tracker.io.mot import read_seqinfo
+from tracker.detect.public import detections_by_frame
+from tracker.io.mot import ResultCollector, read_seqinfo
+from tracker.io.sources import open_source
 from tracker.pipeline import Pipeline
 from tracker.service.background import BackgroundServer
-from tracker.service.client import StreamOptions, TrackerClient
-from tracker.service.client_io import ResultCollector, detections_by_frame, open_source
 from tracker.service.settings import ServerSettings
-from tracker.service.stream_runner import run_stream
 
 
 def test_public_detection_stream_equals_offline_pipeline(shared_data: Path, tmp_path: Path) -> None:

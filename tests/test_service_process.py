@@ -19,10 +19,11 @@ import pytest
 from service_support import MovingBoxes, free_port, make_pipeline, make_settings
 
 from tracker.cli import main
+from tracker.client import StreamOptions, TrackerClient, check_health
+from tracker.detect.public import detections_by_frame
 from tracker.io.mot import read_results
+from tracker.io.sources import open_source
 from tracker.service.background import BackgroundServer
-from tracker.service.client import StreamOptions, TrackerClient, check_health
-from tracker.service.client_io import detections_by_frame, open_source
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -59,7 +60,7 @@ def test_sigterm_drains_in_flight_frames_and_exits_cleanly(shared_data: Path) ->
             time.sleep(0.2)
         seq = shared_data / "MOT15/train/PETS09-S2L1"
         detections = detections_by_frame(seq / "det/det_yolov5n.txt")
-        from tracker.service.client import ClientFrame
+        from tracker.client import ClientFrame
 
         def frames() -> Iterator[ClientFrame]:
             for f in open_source(str(seq)):

@@ -11,8 +11,8 @@ import pytest
 from tracker._proto import tracker_pb2 as pb
 from tracker.core import DeepSortConfig
 from tracker.errors import TrackerError
+from tracker.io.codec import FrameError, decode_image, image_size, raw_to_bgr
 from tracker.pipeline import Pipeline
-from tracker.service.codec import FrameError, decode_image, image_size, raw_to_bgr
 from tracker.service.session import END, FrameJob, Session
 from tracker.service.settings import ServerSettings
 from tracker.service.wire import ConfigError, detections_from_proto, spec_from_config

@@ -10,6 +10,7 @@ import pytest
 from helpers_ml import DATA, PETS
 
 from tracker.errors import TrackerError
+from tracker.io.codec import FrameError, decode_image
 from tracker.io.sources import (
     ImageFolderSource,
     MotSequenceSource,
@@ -42,10 +43,12 @@ def test_video_source_reads_frames_from_one(small_video: Path) -> None:
     source = VideoSource(small_video)
     assert source.fps == pytest.approx(10)
     frames = list(source)
-    assert [i for i, _ in frames] == [1, 2, 3, 4, 5, 6]
-    assert all(f.shape == (96, 128, 3) and f.dtype == np.uint8 for _, f in frames)
+    assert [f.frame_id for f in frames] == [1, 2, 3, 4, 5, 6]
+    assert not source.is_live
+    pixels = [f.pixels() for f in frames]
+    assert all(p.shape == (96, 128, 3) and p.dtype == np.uint8 for p in pixels)
     # Frame order survives encoding: the square moves right.
-    columns = [int(np.argmax(f[45, :, 2] > 128)) for _, f in frames]
+    columns = [int(np.argmax(p[45, :, 2] > 128)) for p in pixels]
     assert columns == sorted(columns) and columns[-1] > columns[0]
     assert isinstance(open_source(small_video), VideoSource)
 
@@ -70,7 +73,7 @@ def test_sink_resizes_a_frame_of_another_size(tmp_path: Path) -> None:
             sink.write(frame)
     decoded = list(VideoSource(path))
     assert len(decoded) == 4
-    assert {f.shape for _, f in decoded} == {(96, 128, 3)}
+    assert {f.pixels().shape for f in decoded} == {(96, 128, 3)}
 
 
 def test_image_folder_with_another_size_mid_stream(tmp_path: Path) -> None:
@@ -81,7 +84,7 @@ def test_image_folder_with_another_size_mid_stream(tmp_path: Path) -> None:
     (tmp_path / "readme.txt").write_text("ignored")
     source = open_source(tmp_path)
     assert isinstance(source, ImageFolderSource) and source.length == 3
-    shapes = [(i, f.shape) for i, f in source]
+    shapes = [(f.frame_id, f.pixels().shape) for f in source]
     assert shapes == [(1, (96, 128, 3)), (2, (150, 200, 3)), (3, (96, 128, 3))]
 
 
@@ -89,8 +92,18 @@ def test_image_folder_errors(tmp_path: Path) -> None:
     with pytest.raises(TrackerError, match="no images"):
         ImageFolderSource(tmp_path)
     (tmp_path / "000001.jpg").write_bytes(b"\xff\xd8 truncated")
-    with pytest.raises(TrackerError, match=r"000001\.jpg"):
-        list(ImageFolderSource(tmp_path))
+    (frame,) = list(ImageFolderSource(tmp_path))  # reading is fine; the frame is bad
+    with pytest.raises(FrameError, match="corrupt JPEG"):
+        frame.pixels()
+
+
+def test_a_truncated_jpeg_is_an_error_not_a_grey_image(tmp_path: Path) -> None:
+    """libjpeg decodes a cut JPEG into a partly grey frame with only a warning; the
+    project's decoder refuses it, so `track` and `stream` treat it alike."""
+    data = (PETS / "img1" / "000001.jpg").read_bytes()
+    assert decode_image(data).shape == (576, 768, 3)
+    with pytest.raises(FrameError, match="truncated"):
+        decode_image(data[: len(data) // 2])
 
 
 def test_mot_sequence_uses_file_numbers_not_seqlength() -> None:
@@ -99,8 +112,9 @@ def test_mot_sequence_uses_file_numbers_not_seqlength() -> None:
     assert isinstance(source, MotSequenceSource)
     assert source.fps == 30 and source.length == 4
     frames = list(source)
-    assert [i for i, _ in frames] == [1, 2, 3, 4]
-    assert frames[0][1].shape == (1080, 1920, 3)
+    assert [f.frame_id for f in frames] == [1, 2, 3, 4]
+    assert frames[0].pixels().shape == (1080, 1920, 3)
+    assert frames[0].encoded is not None and frames[0].encoded.startswith(b"\xff\xd8")
 
 
 def test_mot_sequence_errors(tmp_path: Path) -> None:
@@ -152,7 +166,8 @@ def test_network_stream_source_over_local_http(small_video: Path) -> None:
         url = f"http://127.0.0.1:{server.server_address[1]}/{small_video.name}"
         source = open_source(url)
         assert isinstance(source, VideoSource) and source.is_stream and source.length is None
-        assert [i for i, _ in source] == [1, 2, 3, 4, 5, 6]
+        assert source.is_live
+        assert [f.frame_id for f in source] == [1, 2, 3, 4, 5, 6]
         with pytest.raises(TrackerError, match="cannot open stream"):
             VideoSource(f"http://127.0.0.1:{server.server_address[1]}/missing.mp4")
     finally:

@@ -38,9 +38,7 @@ def track_detections(
 ) -> tuple[dict[str, np.ndarray], float]:
     """Run ``DeepSort`` over every frame 1..length; returns result columns and update() time."""
     tracker = DeepSort(config)
-    boxes_xyxy = np.concatenate(
-        [dets.boxes_xywh[:, :2], dets.boxes_xywh[:, :2] + dets.boxes_xywh[:, 2:]], axis=1
-    )
+    boxes_xyxy = dets.boxes_xyxy
     features = dets.features if use_features else None
     out_frames, out_ids, out_boxes, out_scores = [], [], [], []
     elapsed = 0.0

@@ -3,6 +3,10 @@
 Frames are read in batches of ``batch`` and pushed through ``Pipeline.process`` (one detector
 call per batch, one embedder call for all crops of the batch). Every stage is timed, decode
 included, so the summary tells where the time goes.
+
+A frame that cannot be decoded is that frame's error only: it is counted and reported (as the
+service answers it in-band), the tracker sees no frame for it, and the run goes on; the
+result files hold every frame that was tracked.
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ from itertools import islice
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
 from tqdm import tqdm
 
-from tracker.io.mot import write_results
-from tracker.io.sources import Frame, FrameSource
+from tracker.io.codec import FrameError
+from tracker.io.mot import ResultCollector
+from tracker.io.sources import Frame, FrameSource, SourceFrame
 from tracker.pipeline import FrameResult, Pipeline
 from tracker.render import TrackRenderer, VideoSink
 
@@ -30,6 +34,8 @@ class SourceRun:
     """Totals of one run; ``stage_seconds`` sums the per-frame shares of each stage."""
 
     frames: int = 0
+    errors: list[str] = field(default_factory=list)
+    """One line per frame that could not be used (``frame N: why``)."""
     detections: int = 0
     rows: int = 0
     track_ids: set[int] = field(default_factory=set)
@@ -43,50 +49,34 @@ class SourceRun:
     def summary(self) -> str:
         per_frame = {k: 1000 * v / max(self.frames, 1) for k, v in self.stage_seconds.items()}
         stages = ", ".join(f"{k} {v:.1f} ms" for k, v in per_frame.items())
-        return (
+        text = (
             f"{self.frames} frames in {self.wall_seconds:.1f} s ({self.fps:.2f} FPS); "
             f"per frame: {stages}; {self.detections} detections, {len(self.track_ids)} tracks"
         )
+        if self.errors:
+            shown = "; ".join(self.errors[:5]) + (" ..." if len(self.errors) > 5 else "")
+            text += f"; {len(self.errors)} frames could not be used: {shown}"
+        return text
 
 
-@dataclass
-class _Collected:
-    frames: list[NDArray[np.int64]] = field(default_factory=list)
-    ids: list[NDArray[np.int64]] = field(default_factory=list)
-    boxes: list[NDArray[np.float64]] = field(default_factory=list)
-    scores: list[NDArray[np.float32]] = field(default_factory=list)
-
-    def add(self, index: int, ids: NDArray, boxes: NDArray, scores: NDArray) -> None:
-        self.frames.append(np.full(len(ids), index, np.int64))
-        self.ids.append(np.asarray(ids, np.int64))
-        self.boxes.append(np.asarray(boxes, np.float64).reshape(-1, 4))
-        self.scores.append(np.asarray(scores, np.float32))
-
-    def write(self, path: Path) -> None:
-        if not self.frames:
-            empty = np.zeros(0, np.int64)
-            write_results(path, empty, empty, np.zeros((0, 4)), np.zeros(0))
-            return
-        write_results(
-            path,
-            np.concatenate(self.frames),
-            np.concatenate(self.ids),
-            np.concatenate(self.boxes),
-            np.concatenate(self.scores),
-        )
-
-
-def _timed_batches(
-    frames: Iterator[tuple[int, Frame]], batch: int
-) -> Iterator[tuple[list[tuple[int, Frame]], float]]:
-    """Batches of up to ``batch`` frames with the seconds spent decoding them."""
+def _decoded_batches(
+    frames: Iterator[SourceFrame], batch: int, errors: list[str]
+) -> Iterator[tuple[list[tuple[int, Frame]], float, int]]:
+    """Batches of up to ``batch`` decoded frames, the seconds spent reading and decoding
+    them, and how many frames were read (bad ones are listed in ``errors`` and left out)."""
     while True:
         start = time.perf_counter()
         chunk = list(islice(frames, batch))
+        decoded = []
+        for frame in chunk:
+            try:
+                decoded.append((frame.frame_id, frame.pixels()))
+            except FrameError as error:
+                errors.append(f"frame {frame.frame_id}: {error}")
         elapsed = time.perf_counter() - start
         if not chunk:
             return
-        yield chunk, elapsed
+        yield decoded, elapsed, len(chunk)
 
 
 def track_source(
@@ -103,10 +93,10 @@ def track_source(
     det file (so other trackers can be fed the same boxes) and an annotated video."""
     stream = pipeline.new_stream()
     run = SourceRun()
-    tracks_out, dets_out = _Collected(), _Collected()
+    tracks_out, dets_out = ResultCollector(), ResultCollector()
     renderer = TrackRenderer() if video_path else None
     sink = VideoSink(video_path, source.fps or 25.0) if video_path else None
-    frames: Iterator[tuple[int, Frame]] = iter(source)
+    frames: Iterator[SourceFrame] = iter(source)
     total = source.length
     if max_frames is not None:
         frames = islice(frames, max_frames)
@@ -114,8 +104,8 @@ def track_source(
     bar = tqdm(total=total, desc=source.name, unit="frame", disable=not progress)
     start = time.perf_counter()
     try:
-        for chunk, decode_seconds in _timed_batches(frames, max(batch, 1)):
-            results = pipeline.process([(stream, frame) for _, frame in chunk])
+        for chunk, decode_seconds, read in _decoded_batches(frames, max(batch, 1), run.errors):
+            results = pipeline.process([(stream, frame) for _, frame in chunk]) if chunk else []
             run.stage_seconds["decode"] += decode_seconds
             for (index, frame), result in zip(chunk, results, strict=True):
                 _account(run, result)
@@ -127,17 +117,17 @@ def track_source(
                     sink.write(renderer.draw(frame, tracks.ids, tracks.boxes))
             run.frames += len(chunk)
             run.wall_seconds = time.perf_counter() - start
-            bar.update(len(chunk))
-            bar.set_postfix(fps=f"{run.fps:.1f}", tracks=len(run.track_ids))
-    finally:
+            bar.update(read)
+            bar.set_postfix(fps=f"{run.fps:.1f}", tracks=len(run.track_ids), errors=len(run.errors))
+    finally:  # also on Ctrl-C or a failing model: keep what was tracked
         bar.close()
         if sink is not None:
             sink.close()
-    run.wall_seconds = time.perf_counter() - start
-    if results_path is not None:
-        tracks_out.write(results_path)
-    if detections_path is not None:
-        dets_out.write(detections_path)
+        run.wall_seconds = time.perf_counter() - start
+        if results_path is not None:
+            tracks_out.write(results_path)
+        if detections_path is not None:
+            dets_out.write(detections_path)
     return run
 
 

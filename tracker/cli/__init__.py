@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from tracker import __version__
 from tracker.cli import (
-    bench_cmd,
     demo_cmd,
     eval_cmd,
     export_cmd,
@@ -32,7 +31,6 @@ SUBCOMMANDS = (
     demo_cmd,
     health_cmd,
     export_cmd,
-    bench_cmd,
 )
 
 

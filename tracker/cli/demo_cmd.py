@@ -82,17 +82,17 @@ def find_data(explicit: Path | None) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    import importlib
     import logging
 
     import grpc
 
+    from tracker.client import StreamOptions, TrackerClient
+    from tracker.client.runner import run_stream
+    from tracker.detect.public import detections_by_frame
+    from tracker.io.sources import open_source
     from tracker.service.background import BackgroundServer
-    from tracker.service.client import StreamOptions, TrackerClient
-    from tracker.service.client_io import detections_by_frame, open_source
     from tracker.service.models import build_pipeline
     from tracker.service.settings import ServerSettings
-    from tracker.service.stream_runner import run_stream
 
     data = find_data(args.data)
     seq_dir = data / "MOT15" / "train" / SEQUENCE
@@ -103,11 +103,6 @@ def run(args: argparse.Namespace) -> int:
             names = sorted(p.stem.removeprefix("det_") for p in (seq_dir / "det").glob("det_*"))
             raise TrackerError(f"no {det_file}; available: {', '.join(names)}")
         detections = detections_by_frame(det_file)
-    elif not hasattr(importlib.import_module("tracker.detect"), "build_detector"):
-        raise TrackerError(
-            "this build has no server-side detector yet; run `tracker demo --detections "
-            "yolov5n` to stream the sequence with its precomputed YOLOv5n boxes"
-        )
     settings = ServerSettings(
         host="127.0.0.1",
         port=0,

@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracker.service.client import check_health
+    from tracker.client import check_health
 
     roots = args.ca_cert.read_bytes() if args.ca_cert else None
     serving = check_health(

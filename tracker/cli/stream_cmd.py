@@ -16,10 +16,12 @@ Stream frames to a tracking server (tracker serve) and receive tracks. JPEG/PNG 
 as they are, video frames are JPEG-encoded. Writes the MOTChallenge result file
 (frame,id,x,y,w,h,score,-1,-1,-1) and optionally a video with the tracks drawn.
 
---detections FILE sends the boxes of a MOT det file (or deep_sort .npy) with each frame
+--dets FILE sends the boxes of a MOT det file (or deep_sort .npy) with each frame
 (public-detection mode): the server skips its detector.
---policy latest (live cameras) lets the server drop the oldest queued frames when it falls
-behind; --policy all never drops and slows the sender instead (offline evaluation)."""
+--policy latest lets the server drop the oldest queued frames when it falls behind (live
+cameras: only the newest frame matters); --policy all never drops and slows the sender
+instead. The default is latest for rtsp/http streams and all for files and folders, so a
+file is never tracked with holes."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,7 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, help="MOT result file to write")
     parser.add_argument("--save-video", type=Path, help="write an annotated video (mp4)")
     parser.add_argument(
-        "--policy", choices=("latest", "all"), default="latest", help="drop policy (default latest)"
+        "--policy",
+        choices=("latest", "all"),
+        default=None,
+        help="drop policy (default: latest for live streams, all for files and folders)",
     )
     parser.add_argument("--fps", type=float, help="send at most N frames per second")
     parser.add_argument("--max-frames", type=int, help="stop after N frames")
@@ -61,7 +66,11 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
 
 def add_stream_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--detections", type=Path, help="MOT det file / deep_sort .npy: public-detection mode"
+        "--dets",
+        "--detections",
+        dest="detections",
+        type=Path,
+        help="MOT det file / deep_sort .npy: public-detection mode",
     )
     parser.add_argument(
         "--embedder", default="", help="'' = the server's embedder, 'none' = motion-only"
@@ -79,8 +88,8 @@ def stream_options(
     args: argparse.Namespace, stream_id: str, policy: Literal["latest", "all"]
 ) -> Any:
     """The StreamOptions for these flags (only changed tracker parameters are sent)."""
+    from tracker.client import StreamOptions
     from tracker.core import DeepSortConfig
-    from tracker.service.client import StreamOptions
 
     config = tracker_config(args.tracker_overrides)
     default = DeepSortConfig()
@@ -101,7 +110,7 @@ def stream_options(
 
 
 def connect(args: argparse.Namespace) -> Any:
-    from tracker.service.client import TrackerClient
+    from tracker.client import TrackerClient
 
     roots = args.ca_cert.read_bytes() if args.ca_cert else None
     return TrackerClient(
@@ -115,12 +124,14 @@ def connect(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     import grpc
 
-    from tracker.service.client_io import detections_by_frame, open_source
-    from tracker.service.stream_runner import DEFAULT_IN_FLIGHT, run_stream
+    from tracker.client.runner import DEFAULT_IN_FLIGHT, run_stream
+    from tracker.detect.public import detections_by_frame
+    from tracker.io.sources import open_source
 
     source = open_source(args.source)
     detections = detections_by_frame(args.detections) if args.detections else None
-    options = stream_options(args, source.name, args.policy)
+    policy: Literal["latest", "all"] = args.policy or ("latest" if source.is_live else "all")
+    options = stream_options(args, source.name, policy)
     try:
         with connect(args) as client:
             stats = run_stream(

@@ -23,16 +23,12 @@ _NAMES = {"mota": "MOTA", "idf1": "IDF1", "num_switches": "IDSW", "num_false_pos
 _PERCENT = {"MOTA", "IDF1"}
 
 
-def _xywh_to_xyxy(boxes: np.ndarray) -> np.ndarray:
-    return np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], axis=1)
-
-
 def _accumulate(seq: EvalSequence, iou_threshold: float) -> mm.MOTAccumulator:
     gt = read_results(seq.gt_file)
     keep = gt.scores > 0  # the "consider this entry" flag in column 7
-    gt_frames, gt_ids, gt_boxes = gt.frames[keep], gt.ids[keep], _xywh_to_xyxy(gt.boxes_xywh[keep])
+    gt_frames, gt_ids, gt_boxes = gt.frames[keep], gt.ids[keep], gt.boxes_xyxy[keep]
     hyp = read_results(seq.result_file)
-    hyp_boxes = _xywh_to_xyxy(hyp.boxes_xywh)
+    hyp_boxes = hyp.boxes_xyxy
     accumulator = mm.MOTAccumulator(auto_id=False)
     gt_order = np.argsort(gt_frames, kind="stable")
     gt_starts = np.searchsorted(gt_frames[gt_order], np.arange(seq.info.length + 2))

@@ -59,9 +59,7 @@ def run_trackeval(
         tracker_dir.mkdir(parents=True)
         for seq in sequences:
             (gt_root / seq.name / "gt").mkdir(parents=True)
-            os.symlink(
-                seq.gt_file.resolve(), gt_root / seq.name / "gt" / "gt.txt"
-            )
+            os.symlink(seq.gt_file.resolve(), gt_root / seq.name / "gt" / "gt.txt")
             os.symlink(seq.result_file.resolve(), tracker_dir / f"{seq.name}.txt")
         eval_config = trackeval.Evaluator.get_default_eval_config()
         eval_config.update(

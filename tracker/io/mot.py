@@ -115,6 +115,12 @@ def _check_rows(path: Path, data: NDArray[np.float64]) -> None:
         )
 
 
+def xywh_to_xyxy(boxes_xywh: NDArray[np.floating]) -> NDArray[np.float64]:
+    """MOT's ``(left, top, width, height)`` to corner boxes ``(x1, y1, x2, y2)``."""
+    boxes = np.asarray(boxes_xywh, dtype=np.float64).reshape(-1, 4)
+    return np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], axis=1)
+
+
 @dataclass(frozen=True)
 class DetectionSet:
     """Detections of a whole sequence, sorted by frame, with fast per-frame slicing."""
@@ -127,6 +133,10 @@ class DetectionSet:
 
     def __len__(self) -> int:
         return len(self.frames)
+
+    @property
+    def boxes_xyxy(self) -> NDArray[np.float64]:
+        return xywh_to_xyxy(self.boxes_xywh)
 
     @property
     def last_frame(self) -> int:
@@ -209,6 +219,10 @@ class ResultRows:
     boxes_xywh: NDArray[np.float64]
     scores: NDArray[np.float32]
 
+    @property
+    def boxes_xyxy(self) -> NDArray[np.float64]:
+        return xywh_to_xyxy(self.boxes_xywh)
+
 
 def read_results(path: str | Path) -> ResultRows:
     """A MOTChallenge result (or gt) file; ids may be written as floats (``3.0``)."""
@@ -258,6 +272,54 @@ def write_results(
                 f"{int(row[0])},{int(row[1])},{row[2]:.2f},{row[3]:.2f},{row[4]:.2f},{row[5]:.2f},"
                 f"{row[6]:.4f},-1,-1,-1\n"
             )
+
+
+class ResultCollector:
+    """Rows of a MOT result (or det) file gathered frame by frame, written once at the end.
+
+    The one collector behind ``tracker track``, ``tracker stream`` and the benchmarks, so a
+    result file is written the same way whichever path produced it.
+    """
+
+    def __init__(self) -> None:
+        self._frames: list[NDArray[np.int64]] = []
+        self._ids: list[NDArray[np.int64]] = []
+        self._boxes: list[NDArray[np.float64]] = []
+        self._scores: list[NDArray[np.float32]] = []
+
+    def add(
+        self,
+        frame_id: int,
+        ids: NDArray[np.integer],
+        boxes_xyxy: NDArray[np.floating],
+        scores: NDArray[np.floating],
+    ) -> None:
+        self._frames.append(np.full(len(ids), frame_id, np.int64))
+        self._ids.append(np.asarray(ids, np.int64))
+        self._boxes.append(np.asarray(boxes_xyxy, np.float64).reshape(-1, 4))
+        self._scores.append(np.asarray(scores, np.float32))
+
+    def __len__(self) -> int:
+        return sum(len(ids) for ids in self._ids)
+
+    def columns(
+        self,
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float32]]:
+        """``(frames, ids, boxes_xyxy, scores)`` of every row added so far."""
+        if not self._frames:
+            return (
+                np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 4)),
+                np.zeros(0, np.float32),
+            )  # fmt: skip
+        return (
+            np.concatenate(self._frames),
+            np.concatenate(self._ids),
+            np.concatenate(self._boxes),
+            np.concatenate(self._scores),
+        )
+
+    def write(self, path: str | Path) -> None:
+        write_results(path, *self.columns())
 
 
 def list_sequences(split_dir: str | Path) -> list[str]:

@@ -1,16 +1,26 @@
 """Frame sources: video files, RTSP/HTTP streams, image folders and MOT sequence folders.
 
-Every source yields ``(frame_index, frame)`` with frame indices starting at 1 (MOTChallenge's
-convention) and BGR uint8 frames as OpenCV decodes them. Frames are passed on at whatever
-size they arrive; a size change mid-stream is logged once and left to the detectors (which
-take any size) and the video writer (which resizes to its own size).
+The one source layer of the project: ``tracker track`` decodes the frames it reads here,
+``tracker stream`` sends them. Every source yields ``SourceFrame``s with frame ids starting
+at 1 (MOTChallenge's convention). Image files are read as bytes and decoded only when
+``pixels()`` is asked for, so a client can send a JPEG as it is on disk; video frames arrive
+decoded. A frame that cannot be decoded raises ``FrameError`` from ``pixels()``: that frame is
+an error for its consumer, the source itself goes on.
+
+Numbering: MOT sequence folders by file name (``000042.jpg`` is frame 42, so a folder holding
+some of the frames keeps their ids); other image folders and videos by order, from 1.
+Frames are passed on at whatever size they arrive; consumers that care (the video writer)
+handle size changes.
+
+``is_live`` tells a live source (a camera or network stream, where only the newest frame
+matters) from a file or folder, where every frame counts.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -19,13 +29,30 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tracker.errors import TrackerError
+from tracker.io.codec import decode_image
 from tracker.io.mot import read_seqinfo
 
-log = logging.getLogger(__name__)
-
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+"""What the project's decoder (and the wire) accept: JPEG and PNG."""
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 Frame = NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class SourceFrame:
+    """One frame of a source: its id and either its encoded file bytes or its pixels."""
+
+    frame_id: int
+    encoded: bytes | None = None
+    """JPEG/PNG bytes as read from disk (image folders, MOT sequences)."""
+    image: Frame | None = None
+    """Decoded BGR pixels (video sources)."""
+
+    def pixels(self) -> Frame:
+        """The BGR image; decodes ``encoded`` on each call (FrameError if it is damaged)."""
+        if self.image is not None:
+            return self.image
+        return decode_image(self.encoded or b"")
 
 
 class FrameSource(Protocol):
@@ -34,28 +61,10 @@ class FrameSource(Protocol):
     """Frames per second if known (from the container or seqinfo.ini)."""
     length: int | None
     """Number of frames if known in advance (None for live streams)."""
+    is_live: bool
+    """A camera or network stream (drop old frames) rather than a file (keep every one)."""
 
-    def __iter__(self) -> Iterator[tuple[int, Frame]]: ...
-
-
-class _SizeWatch:
-    """Logs the first change of frame size, once per source."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.size: tuple[int, int] | None = None
-        self.warned = False
-
-    def check(self, index: int, frame: Frame) -> None:
-        size = frame.shape[:2]
-        if self.size is None:
-            self.size = (int(size[0]), int(size[1]))
-        elif size != self.size and not self.warned:
-            self.warned = True
-            log.warning(
-                "%s: frame %d is %dx%d, earlier frames were %dx%d; continuing",
-                self.name, index, size[1], size[0], self.size[1], self.size[0],
-            )  # fmt: skip
+    def __iter__(self) -> Iterator[SourceFrame]: ...
 
 
 class VideoSource:
@@ -66,6 +75,7 @@ class VideoSource:
         self.is_stream = self.uri.lower().startswith(STREAM_SCHEMES)
         if not self.is_stream and not Path(self.uri).is_file():
             raise TrackerError(f"video not found: {self.uri}")
+        self.is_live = self.is_stream
         self.name = Path(self.uri).stem if not self.is_stream else self.uri
         capture = self._open()
         fps = capture.get(cv2.CAP_PROP_FPS)
@@ -85,9 +95,8 @@ class VideoSource:
             )
         return capture
 
-    def __iter__(self) -> Iterator[tuple[int, Frame]]:
+    def __iter__(self) -> Iterator[SourceFrame]:
         capture = self._open()
-        watch = _SizeWatch(self.name)
         try:
             index = 0
             while True:
@@ -95,19 +104,11 @@ class VideoSource:
                 if not ok or frame is None:
                     break
                 index += 1
-                watch.check(index, cast(Frame, frame))
-                yield index, cast(Frame, frame)
+                yield SourceFrame(index, image=cast(Frame, frame))
             if index == 0:
                 raise TrackerError(f"cannot decode any frame of {self.uri}")
         finally:
             capture.release()
-
-
-def _read_image(path: Path) -> Frame:
-    frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if frame is None:
-        raise TrackerError(f"cannot read image {path} (missing, truncated or not an image)")
-    return frame  # type: ignore[return-value]
 
 
 class ImageFolderSource:
@@ -123,13 +124,11 @@ class ImageFolderSource:
         self.name = self.folder.name
         self.fps = fps
         self.length: int | None = len(self.files)
+        self.is_live = False
 
-    def __iter__(self) -> Iterator[tuple[int, Frame]]:
-        watch = _SizeWatch(self.name)
+    def __iter__(self) -> Iterator[SourceFrame]:
         for index, path in enumerate(self.files, start=1):
-            frame = _read_image(path)
-            watch.check(index, frame)
-            yield index, frame
+            yield SourceFrame(index, encoded=path.read_bytes())
 
 
 class MotSequenceSource:
@@ -156,13 +155,11 @@ class MotSequenceSource:
         self.name = self.info.name
         self.fps = self.info.frame_rate or None
         self.length: int | None = len(self.frames)
+        self.is_live = False
 
-    def __iter__(self) -> Iterator[tuple[int, Frame]]:
-        watch = _SizeWatch(self.name)
+    def __iter__(self) -> Iterator[SourceFrame]:
         for index, path in self.frames:
-            frame = _read_image(path)
-            watch.check(index, frame)
-            yield index, frame
+            yield SourceFrame(index, encoded=path.read_bytes())
 
 
 def open_source(spec: str | Path) -> FrameSource:

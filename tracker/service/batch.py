@@ -18,8 +18,8 @@ from numpy.typing import NDArray
 
 from tracker._proto import tracker_pb2 as pb
 from tracker.detect.base import FrameDetections
+from tracker.io.codec import FrameError, decode_image
 from tracker.pipeline import FrameResult, Pipeline, StageTimes
-from tracker.service.codec import FrameError, decode_image
 from tracker.service.metrics import ServiceMetrics
 from tracker.service.session import FrameJob
 from tracker.service.wire import StreamSpec, fill_tracks

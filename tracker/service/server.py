@@ -24,10 +24,10 @@ from tracker import __version__
 from tracker._proto import tracker_pb2 as pb
 from tracker._proto import tracker_pb2_grpc as pb_grpc
 from tracker.errors import TrackerError
+from tracker.io.codec import FrameError
 from tracker.pipeline import Pipeline
 from tracker.service.auth import BearerTokenInterceptor
 from tracker.service.batch import BatchRunner
-from tracker.service.codec import FrameError
 from tracker.service.health import TRACKER_SERVICE, Health
 from tracker.service.metrics import ServiceMetrics
 from tracker.service.scheduler import Scheduler

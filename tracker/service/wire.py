@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from tracker._proto import tracker_pb2 as pb
 from tracker.core import DeepSortConfig, Detections, Tracks
 from tracker.detect.base import FrameDetections
-from tracker.service.codec import FrameError, check_pixels, image_size, raw_to_bgr
+from tracker.io.codec import FrameError, check_pixels, image_size, raw_to_bgr
 
 PUBLIC_DETECTOR = "public"
 NO_EMBEDDER = "none"

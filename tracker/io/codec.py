@@ -1,4 +1,6 @@
-"""Frame payloads to BGR arrays, with the pixel limit checked before any decoding.
+"""Encoded frames (JPEG/PNG bytes, raw pixels) to BGR arrays: the one decoder that frame
+sources, the client and the server share, so a frame is good or bad the same way everywhere.
+The pixel limit is checked before any decoding.
 
 ``image_size`` reads the width and height from a JPEG or PNG header, so a frame over the
 pixel limit is refused without allocating its pixels (a small file can declare a huge image).
@@ -9,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from tracker.errors import TrackerError
+
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Start-of-frame markers carry the image size; C4 (DHT), C8 (JPG) and CC (DAC) do not.
 _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
@@ -17,8 +21,9 @@ _JPEG_NO_LENGTH = {0x01, 0xD8, *range(0xD0, 0xD8)}
 CHANNELS = {"bgr8": 3, "rgb8": 3, "gray8": 1}
 
 
-class FrameError(ValueError):
-    """A frame the server cannot use; its message goes back to the client in-band."""
+class FrameError(TrackerError, ValueError):
+    """A frame that cannot be used: the server answers it in-band, offline runs write an
+    error row for it; either way the run goes on with the next frame."""
 
 
 def image_size(data: bytes) -> tuple[int, int]:
@@ -64,12 +69,26 @@ def check_pixels(width: int, height: int, max_pixels: int) -> None:
         )
 
 
-def decode_image(data: bytes, max_pixels: int) -> NDArray[np.uint8]:
-    """JPEG/PNG bytes -> ``H x W x 3`` BGR; FrameError for anything undecodable or too big."""
-    import cv2  # lazy: only the server's worker thread decodes
+#: Default pixel limit for local files (the server has its own, ``--max-pixels``).
+MAX_FILE_PIXELS = 100_000_000
+
+
+def _is_truncated_jpeg(data: bytes) -> bool:
+    """A JPEG must end with its end-of-image marker (trailing padding allowed). libjpeg
+    decodes a cut file into a partly grey image with only a warning; we refuse it instead,
+    so a damaged frame is an error, not a frame of invented pixels."""
+    return data.startswith(b"\xff\xd8") and not data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9")
+
+
+def decode_image(data: bytes, max_pixels: int = MAX_FILE_PIXELS) -> NDArray[np.uint8]:
+    """JPEG/PNG bytes -> ``H x W x 3`` BGR; FrameError for anything undecodable, truncated
+    or too big."""
+    import cv2  # lazy: importing the codec costs nothing until a frame is decoded
 
     width, height = image_size(data)
     check_pixels(width, height, max_pixels)
+    if _is_truncated_jpeg(data):
+        raise FrameError("corrupt JPEG: truncated (no end-of-image marker)")
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise FrameError("corrupt image: the JPEG/PNG data could not be decoded")

@@ -4,9 +4,7 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -14,10 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from tracker.client.client import ClientFrame, StreamOptions, TrackerClient, TrackResult
+from tracker.client.inflight import InFlight
 from tracker.detect.base import FrameDetections
+from tracker.io.codec import FrameError
+from tracker.io.mot import ResultCollector
+from tracker.io.sources import FrameSource, SourceFrame
 from tracker.render import TrackRenderer, VideoSink
-from tracker.service.client import ClientFrame, StreamOptions, TrackerClient, TrackResult
-from tracker.service.client_io import FrameSource, ResultCollector, SourceFrame
 
 
 @dataclass
@@ -51,26 +52,6 @@ DEFAULT_IN_FLIGHT = 16
 """Enough to keep a server batch of 8 full while the previous one is answered."""
 
 
-class _Pending:
-    """Frames kept for drawing until their answer arrives (bounded like the send times)."""
-
-    def __init__(self) -> None:
-        self._frames: OrderedDict[int, SourceFrame] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def add(self, frame: SourceFrame) -> None:
-        with self._lock:
-            self._frames[frame.frame_id] = frame
-
-    def pop(self, frame_id: int) -> SourceFrame | None:
-        with self._lock:
-            while self._frames:
-                key, frame = self._frames.popitem(last=False)
-                if key == frame_id:
-                    return frame
-        return None
-
-
 def run_stream(
     client: TrackerClient,
     source: FrameSource,
@@ -92,7 +73,7 @@ def run_stream(
     from tqdm import tqdm
 
     stats = StreamStats()
-    pending = _Pending() if save_video else None
+    pending: InFlight[SourceFrame] | None = InFlight() if save_video else None
 
     def frames() -> Iterator[ClientFrame]:
         start = time.perf_counter()
@@ -104,7 +85,7 @@ def run_stream(
                 if delay > 0:
                     time.sleep(delay)
             if pending is not None:
-                pending.add(frame)
+                pending.add(frame.frame_id, frame)
             dets = None
             if detections is not None:
                 dets = detections.get(frame.frame_id, FrameDetections.empty())
@@ -132,9 +113,7 @@ def run_stream(
             if collector is not None and not result.error:
                 collector.add(result.frame_id, result.track_ids, result.boxes, result.scores)
             if sink is not None and pending is not None:
-                frame = pending.pop(result.frame_id)
-                if frame is not None:
-                    sink.write(renderer.draw(frame.pixels(), result.track_ids, result.boxes))
+                _draw(sink, renderer, pending.pop(result.frame_id), result)
             stats.wall_s = time.perf_counter() - started
             bar.update(1)
             bar.set_postfix(
@@ -145,6 +124,18 @@ def run_stream(
             )
         stats.wall_s = time.perf_counter() - started
     return stats
+
+
+def _draw(
+    sink: VideoSink, renderer: TrackRenderer, frame: SourceFrame | None, result: TrackResult
+) -> None:
+    if frame is None or result.error:
+        return  # dropped by the server, or a bad frame (reported in result.error)
+    try:
+        pixels = frame.pixels()
+    except FrameError:
+        return
+    sink.write(renderer.draw(pixels, result.track_ids, result.boxes))
 
 
 def _record(stats: StreamStats, result: TrackResult) -> None:

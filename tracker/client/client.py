@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -25,6 +24,7 @@ from numpy.typing import NDArray
 
 from tracker._proto import tracker_pb2 as pb
 from tracker._proto import tracker_pb2_grpc as pb_grpc
+from tracker.client.inflight import InFlight
 from tracker.detect.base import FrameDetections
 
 _POLICY = {"latest": pb.DROP_POLICY_LATEST, "all": pb.DROP_POLICY_ALL}
@@ -153,31 +153,6 @@ def frame_message(
     return message
 
 
-class _SendTimes:
-    """Send time per frame id, shared by the sending thread and the receiving one.
-
-    Answers come in frame order, so ids older than an answered one were dropped by the
-    server; they are forgotten then, which keeps this bounded under policy ``latest``.
-    """
-
-    def __init__(self) -> None:
-        self._times: OrderedDict[int, float] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def sent(self, frame_id: int) -> None:
-        with self._lock:
-            self._times[frame_id] = time.perf_counter()
-
-    def answered(self, frame_id: int) -> float:
-        now = time.perf_counter()
-        with self._lock:
-            while self._times:
-                key, sent = self._times.popitem(last=False)
-                if key == frame_id:
-                    return now - sent
-        return float("nan")
-
-
 class TrackerClient:
     def __init__(
         self,
@@ -239,7 +214,7 @@ class TrackerClient:
         """
         if max_in_flight is not None and max_in_flight < 1:
             raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight}")
-        send_times = _SendTimes()
+        send_times: InFlight[float] = InFlight()
         config = (options or StreamOptions()).to_proto()
         window = threading.Semaphore(max_in_flight or 1)
         stop = threading.Event()
@@ -254,7 +229,7 @@ class TrackerClient:
                     while not window.acquire(timeout=0.5):
                         if stop.is_set():
                             return
-                send_times.sent(frame.frame_id)
+                send_times.add(frame.frame_id, time.perf_counter())
                 yield pb.TrackRequest(frame=message)
 
         call = self.stub.Track(requests(), timeout=timeout, metadata=self.metadata)
@@ -264,7 +239,9 @@ class TrackerClient:
                 if max_in_flight is not None:  # answered, plus any dropped meanwhile
                     window.release(1 + response.frames_dropped - dropped)
                 dropped = response.frames_dropped
-                yield TrackResult.from_proto(response, send_times.answered(response.frame_id))
+                sent = send_times.pop(response.frame_id)
+                latency = time.perf_counter() - sent if sent is not None else float("nan")
+                yield TrackResult.from_proto(response, latency)
         finally:
             stop.set()
             call.cancel()  # a consumer that stops early ends the call (and frees the session)
