@@ -46,13 +46,34 @@ class FrameResult:
     times: StageTimes
 
 
+@dataclass(frozen=True)
+class DetectionFilter:
+    """A stream's choice of detections: the classes it wants and a score floor.
+
+    The one filter applied before the tracker (whose own score thresholds then decide how
+    each kept detection is used). Scores are kept where ``score >= min_score``.
+    """
+
+    classes: tuple[int, ...] | None = None
+    min_score: float = 0.0
+
+    def apply(self, dets: FrameDetections) -> FrameDetections:
+        if len(dets) == 0 or (self.classes is None and self.min_score <= 0):
+            return dets
+        keep = dets.scores >= self.min_score
+        if self.classes is not None:
+            keep &= np.isin(dets.classes, self.classes)
+        return FrameDetections(dets.boxes[keep], dets.scores[keep], dets.classes[keep])
+
+
 @dataclass
 class StreamState:
-    """What one stream owns: its tracker (and so its own ID space) and its frame count."""
+    """What one stream owns: its tracker (and so its own ID space), its detection filter
+    and its frame count."""
 
     tracker: DeepSort
+    filter: DetectionFilter = field(default_factory=DetectionFilter)
     frames: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class Pipeline:
@@ -67,15 +88,18 @@ class Pipeline:
         detector: Detector | None,
         embedder: Embedder | None,
         tracker_config: DeepSortConfig | None = None,
-        min_score: float = 0.0,
     ) -> None:
         self.detector = detector
         self.embedder = embedder
         self.tracker_config = tracker_config or DeepSortConfig()
-        self.min_score = min_score
 
-    def new_stream(self, tracker_config: DeepSortConfig | None = None) -> StreamState:
-        return StreamState(DeepSort(self.resolve_config(tracker_config or self.tracker_config)))
+    def new_stream(
+        self,
+        tracker_config: DeepSortConfig | None = None,
+        detection_filter: DetectionFilter | None = None,
+    ) -> StreamState:
+        tracker = DeepSort(self.resolve_config(tracker_config or self.tracker_config))
+        return StreamState(tracker, detection_filter or DetectionFilter())
 
     def resolve_config(self, config: DeepSortConfig) -> DeepSortConfig:
         """Fill in what depends on the embedder: an unset appearance gate takes its
@@ -110,10 +134,10 @@ class Pipeline:
 
         A frame is needed only when there is an embedder, to cut the crops from.
         """
-        kept = [self._filter(dets) for _, _, dets in batch]
+        kept = [stream.filter.apply(dets) for stream, _, dets in batch]
         start = time.perf_counter()
         features = self._embed_all(
-            [frame for _, frame, _ in batch], kept, [s.tracker.config for s, _, _ in batch]
+            [frame for _, frame, _ in batch], kept, [stream.tracker for stream, _, _ in batch]
         )
         embed_time = (time.perf_counter() - start) / max(len(batch), 1)
         results = []
@@ -125,34 +149,27 @@ class Pipeline:
             results.append(FrameResult(tracks, dets, times))
         return results
 
-    def _filter(self, dets: FrameDetections) -> FrameDetections:
-        if self.min_score <= 0 or len(dets) == 0:
-            return dets
-        keep = dets.scores >= self.min_score
-        return FrameDetections(dets.boxes[keep], dets.scores[keep], dets.classes[keep])
-
     def _embed_all(
         self,
         frames: Sequence[NDArray[np.uint8] | None],
         detections: Sequence[FrameDetections],
-        configs: Sequence[DeepSortConfig],
+        trackers: Sequence[DeepSort],
     ) -> list[NDArray[np.float32] | None]:
         """One embedder call for the crops of every frame in the batch, split back per frame.
 
-        Only detections whose appearance the tracker can use are embedded: below
-        ``min_score`` it ignores them, and between ``min_score`` and ``high_score`` it
-        matches them on IoU alone and never starts tracks from them. Their rows stay zero,
-        which the tracker treats as "no appearance". On PETS09 with YOLOv5n that skips about
-        a fifth of the crops, and embedding is the most expensive stage.
+        Only detections whose appearance the tracker will use are embedded (it says which,
+        ``DeepSort.uses_appearance``); the other rows stay zero, which the tracker treats as
+        "no appearance". On PETS09 with YOLOv5n that skips about a fifth of the crops, and
+        embedding is the most expensive stage.
         """
         if self.embedder is None:
             return [None] * len(detections)
         crops: list[NDArray[np.uint8]] = []
         wanted: list[NDArray[np.bool_]] = []
-        for frame, dets, config in zip(frames, detections, configs, strict=True):
+        for frame, dets, tracker in zip(frames, detections, trackers, strict=True):
             if frame is None:
                 raise ValueError("an embedder needs the frame to cut crops from; got None")
-            used = dets.scores >= max(config.min_score, config.high_score)
+            used = tracker.uses_appearance(dets.scores)
             wanted.append(used)
             crops.extend(crop_boxes(frame, dets.boxes[used]))
         embedded = (

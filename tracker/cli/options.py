@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import typing
 from dataclasses import fields
 
 from tracker.core import DeepSortConfig
 from tracker.errors import TrackerError
+
+_TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
 
 
 def add_tracker_options(parser: argparse.ArgumentParser) -> None:
@@ -22,36 +25,52 @@ def add_tracker_options(parser: argparse.ArgumentParser) -> None:
 
 
 def tracker_config(overrides: list[str], **fixed: object) -> DeepSortConfig:
-    """A ``DeepSortConfig`` from ``KEY=VALUE`` strings, typed by each field's default."""
-    defaults = DeepSortConfig()
+    """A ``DeepSortConfig`` from ``KEY=VALUE`` strings, typed by each field's annotation."""
+    hints = typing.get_type_hints(DeepSortConfig)
     values: dict[str, object] = dict(fixed)
     for item in overrides:
         key, sep, raw = item.partition("=")
         key = key.strip().replace("-", "_")
-        if not sep or not hasattr(defaults, key):
+        if not sep:
+            raise TrackerError(f"--set {item!r}: expected KEY=VALUE")
+        if key not in hints:
             known = ", ".join(f.name for f in fields(DeepSortConfig))
-            raise TrackerError(f"--set {item!r}: expected KEY=VALUE with KEY one of: {known}")
-        values[key] = _convert(key, raw.strip(), getattr(defaults, key))
+            raise TrackerError(f"--set {item!r}: unknown key {key!r}; known keys: {known}")
+        values[key] = _convert(key, raw.strip(), hints[key])
     try:
         return DeepSortConfig.from_dict(values)
     except ValueError as error:
         raise TrackerError(str(error)) from error
 
 
-def _convert(key: str, raw: str, default: object) -> object:
-    if raw.lower() in ("none", "null") and key in ("gating_threshold", "max_appearance_distance"):
+def _convert(key: str, raw: str, hint: object) -> object:
+    """``raw`` as the field's type: ``bool``, ``int``, ``float``, a ``Literal`` choice, each
+    optionally ``None`` (written ``none``)."""
+    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, _UnionType) else ()
+    nullable = type(None) in options
+    if nullable:
+        hint = next(t for t in options if t is not type(None))
+    if nullable and raw.lower() in ("none", "null"):
         return None
-    if default is None:  # the optional floats: an unset default still means a number
-        default = 0.0
+    if typing.get_origin(hint) is typing.Literal:
+        choices = typing.get_args(hint)
+        if raw not in choices:
+            raise TrackerError(f"--set {key}={raw}: expected one of {', '.join(choices)}")
+        return raw
     try:
-        if isinstance(default, bool):
+        if hint is bool:
             if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
                 raise ValueError(raw)
             return raw.lower() in ("true", "1", "yes")
-        if isinstance(default, int):
+        if hint is int:
             return int(raw)
-        if isinstance(default, float):
+        if hint is float:
             return float(raw)
     except ValueError:
-        raise TrackerError(f"--set {key}={raw}: expected a {type(default).__name__}") from None
+        expected = _TYPE_NAMES.get(hint, str(hint))  # type: ignore[call-overload]
+        or_none = " or none" if nullable else ""
+        raise TrackerError(f"--set {key}={raw}: expected {expected}{or_none}") from None
     return raw
+
+
+_UnionType = type(int | None)

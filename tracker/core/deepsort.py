@@ -196,6 +196,11 @@ class DeepSort:
     def active_tracks(self) -> int:
         return self.tracks.n
 
+    def uses_appearance(self, scores: ArrayLike) -> NDArray[np.bool_]:
+        """Which detections (by score) ``update`` will look at the features of: the others
+        are ignored or matched on IoU alone, so a caller need not embed them."""
+        return np.asarray(scores) >= max(self.config.min_score, self.config.high_score)
+
     def update(
         self,
         boxes: ArrayLike,

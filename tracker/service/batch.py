@@ -22,7 +22,7 @@ from tracker.io.codec import FrameError, decode_image
 from tracker.pipeline import FrameResult, Pipeline, StageTimes
 from tracker.service.metrics import ServiceMetrics
 from tracker.service.session import FrameJob
-from tracker.service.wire import StreamSpec, fill_tracks
+from tracker.service.wire import fill_tracks
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class BatchRunner:
         self.pipeline = pipeline
         # Streams that turn the embedder off share the models but skip the embedding.
         self.motion_only = (
-            Pipeline(pipeline.detector, None, pipeline.tracker_config, pipeline.min_score)
+            Pipeline(pipeline.detector, None, pipeline.tracker_config)
             if pipeline.embedder is not None
             else pipeline
         )
@@ -72,10 +72,7 @@ class BatchRunner:
             ]
             if not group:
                 continue
-            items = [
-                (jobs[i].session.state, images[i], _filter(detections[i], jobs[i].session.spec))
-                for i in group
-            ]
+            items = [(jobs[i].session.state, images[i], detections[i]) for i in group]
             try:
                 for i, result in zip(group, pipeline.process_detections(items), strict=True):
                     results[i] = result
@@ -170,13 +167,3 @@ class BatchRunner:
         response.timings.CopyFrom(pb.StageTimings(**timings))
         self.metrics.observe_stages(timings)
         return response
-
-
-def _filter(dets: FrameDetections, spec: StreamSpec) -> FrameDetections:
-    """The stream's own class filter and score threshold, as one mask."""
-    if len(dets) == 0 or (spec.classes is None and spec.min_score <= 0):
-        return dets
-    keep = dets.scores >= spec.min_score
-    if spec.classes is not None:
-        keep &= np.isin(dets.classes, spec.classes)
-    return FrameDetections(dets.boxes[keep], dets.scores[keep], dets.classes[keep])

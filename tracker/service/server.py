@@ -255,7 +255,7 @@ class TrackerServer:
             )
         session = Session(
             spec=spec,
-            state=pipeline.new_stream(spec.tracker),
+            state=pipeline.new_stream(spec.tracker, spec.detection_filter),
             queue_size=self.settings.queue_size,
             on_ready=scheduler.notify,
             on_drop=self.metrics.drops.inc,

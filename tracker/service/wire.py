@@ -16,6 +16,7 @@ from tracker._proto import tracker_pb2 as pb
 from tracker.core import DeepSortConfig, Detections, Tracks
 from tracker.detect.base import FrameDetections
 from tracker.io.codec import FrameError, check_pixels, image_size, raw_to_bgr
+from tracker.pipeline import DetectionFilter
 
 PUBLIC_DETECTOR = "public"
 NO_EMBEDDER = "none"
@@ -52,6 +53,11 @@ class StreamSpec:
     @property
     def needs_image(self) -> bool:
         return not self.public_detections or self.use_embedder
+
+    @property
+    def detection_filter(self) -> DetectionFilter:
+        classes = None if self.classes is None else tuple(int(c) for c in self.classes)
+        return DetectionFilter(classes, self.min_score)
 
 
 @dataclass(frozen=True)
