@@ -53,6 +53,21 @@ def test_video_source_reads_frames_from_one(small_video: Path) -> None:
     assert isinstance(open_source(small_video), VideoSource)
 
 
+def test_annotated_video_is_h264_so_browsers_play_it(tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "odd.mp4"
+    with VideoSink(path, fps=7) as sink:  # odd sizes are padded to even (yuv420p)
+        for frame in synthetic_frames(4, size=(95, 127)):
+            sink.write(frame)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert (stream.width, stream.height) == (128, 96)
+        assert stream.average_rate == 7
+        assert sum(1 for _ in container.decode(stream)) == 4
+
+
 def test_unreadable_and_missing_video(tmp_path: Path) -> None:
     fake = tmp_path / "notes.mp4"
     fake.write_text("not a video at all")

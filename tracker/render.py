@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import colorsys
 from collections import deque
+from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import cv2
 import numpy as np
@@ -68,32 +70,53 @@ class TrackRenderer:
 
 
 class VideoSink:
-    """MP4 (mp4v) writer; opened on the first frame, later frames of another size are resized."""
+    """H.264 MP4 writer (PyAV's bundled FFmpeg with libx264, yuv420p), so the annotated
+    video plays in browsers, which do not play OpenCV's mp4v. Opened on the first frame;
+    later frames of another size are resized to it. Odd sizes are padded to even ones
+    (yuv420p needs them)."""
 
     def __init__(self, path: str | Path, fps: float = 25.0) -> None:
         self.path = Path(path)
         self.fps = fps if fps and fps > 0 else 25.0
-        self._writer: cv2.VideoWriter | None = None
+        self._container: Any = None
+        self._stream: Any = None
         self._size: tuple[int, int] | None = None
         self.frames = 0
 
+    def _open(self, width: int, height: int) -> None:
+        import av  # lazy: only runs that write a video need FFmpeg
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._container = av.open(str(self.path), mode="w")
+        except (OSError, ValueError) as error:
+            raise TrackerError(f"cannot write video {self.path}: {error}") from error
+        rate = Fraction(self.fps).limit_denominator(1001)
+        self._stream = self._container.add_stream("libx264", rate=rate)
+        self._stream.width, self._stream.height = width + width % 2, height + height % 2
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": "23", "preset": "veryfast"}
+        self._size = (width, height)
+
     def write(self, frame: NDArray[np.uint8]) -> None:
-        if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._size = (frame.shape[1], frame.shape[0])
-            fourcc = cv2.VideoWriter.fourcc(*"mp4v")
-            self._writer = cv2.VideoWriter(str(self.path), fourcc, self.fps, self._size)
-            if not self._writer.isOpened():
-                raise TrackerError(f"cannot write video {self.path} (mp4v codec unavailable?)")
+        import av
+
+        if self._container is None:
+            self._open(frame.shape[1], frame.shape[0])
         if (frame.shape[1], frame.shape[0]) != self._size:
             frame = cv2.resize(frame, self._size)  # type: ignore[assignment]
-        self._writer.write(frame)
+        pad_y, pad_x = self._stream.height - frame.shape[0], self._stream.width - frame.shape[1]
+        if pad_x or pad_y:
+            frame = cv2.copyMakeBorder(frame, 0, pad_y, 0, pad_x, cv2.BORDER_REPLICATE)  # type: ignore[assignment]
+        picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
+        self._container.mux(self._stream.encode(picture))
         self.frames += 1
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
+        if self._container is not None:
+            self._container.mux(self._stream.encode(None))  # flush delayed frames
+            self._container.close()
+            self._container = None
 
     def __enter__(self) -> VideoSink:
         return self

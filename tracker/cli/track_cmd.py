@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--dets", type=Path, help="MOT det file or deep_sort .npy (default: SEQ/det/det.txt)"
     )
-    parser.add_argument("--out", type=Path, help="MOT result file to write (<SEQ>.txt)")
+    parser.add_argument(
+        "--out", type=Path, help="MOT result file to write (e.g. out/MOT17-09-FRCNN.txt)"
+    )
     parser.add_argument(
         "--motion-only",
         action="store_true",
