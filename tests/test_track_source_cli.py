@@ -102,3 +102,49 @@ def test_export_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     out = tmp_path / "market.onnx"
     assert main(["export", "--embedder", "market-cnn", "--out", str(out)]) == 0
     assert out.is_file() and "matches torch" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def short_pets_sequence(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 12 PETS09 frames as a MOT sequence with its YOLOv5n det file."""
+    seq = tmp_path_factory.mktemp("seq") / "PETS09-short"
+    (seq / "img1").mkdir(parents=True)
+    (seq / "det").mkdir()
+    for i in range(1, 13):
+        shutil.copy(PETS / "img1" / f"{i:06d}.jpg", seq / "img1" / f"{i:06d}.jpg")
+    info = (PETS / "seqinfo.ini").read_text().replace("seqLength=795", "seqLength=12")
+    (seq / "seqinfo.ini").write_text(info.replace("name=PETS09-S2L1", "name=PETS09-short"))
+    rows = [r for r in (PETS / "det" / "det_yolov5n.txt").read_text().splitlines()
+            if int(r.split(",")[0]) <= 12]  # fmt: skip
+    (seq / "det" / "det.txt").write_text("\n".join(rows) + "\n")
+    return seq
+
+
+def test_public_detections_with_frames_embed_the_crops(
+    short_pets_sequence: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`track --seq --dets det.txt` on a sequence with img1/ uses re-ID from the frames
+    (it used to run motion-only without a word); --motion-only still runs the tracker alone."""
+    seq, out = short_pets_sequence, tmp_path / "with.txt"
+    argv = ["track", "--seq", str(seq), "--dets", str(seq / "det/det.txt"), "--quiet",
+            "--embedder", "market-cnn", "--device", "cpu", "--set", "n_init=1"]  # fmt: skip
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "embedder market-cnn" in printed
+    embed_ms = float(printed.split("embed ")[1].split(" ms")[0])
+    assert embed_ms > 0  # crops were embedded
+    assert main([*argv, "--out", str(tmp_path / "without.txt"), "--motion-only"]) == 0
+    assert "embedder" not in capsys.readouterr().out
+    with_reid = np.loadtxt(out, delimiter=",", ndmin=2)
+    assert set(with_reid[:, 0].astype(int)) == set(range(1, 13)) and len(with_reid) > 24
+
+
+def test_public_detections_without_frames_say_motion_only(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seq = shared_data / "MOT15/train/TUD-Campus"  # no img1/ in shared
+    out = tmp_path / "TUD-Campus.txt"
+    assert main(["track", "--seq", str(seq), "--dets", str(seq / "det/det_frcnn.txt"),
+                 "--out", str(out), "--quiet"]) == 0  # fmt: skip
+    assert "tracking motion-only" in capsys.readouterr().out
+    assert out.is_file()

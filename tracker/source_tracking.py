@@ -12,7 +12,7 @@ result files hold every frame that was tracked.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -20,10 +20,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from tracker.detect.base import FrameDetections
 from tracker.io.codec import FrameError
 from tracker.io.mot import ResultCollector
 from tracker.io.sources import Frame, FrameSource, SourceFrame
-from tracker.pipeline import FrameResult, Pipeline
+from tracker.pipeline import FrameResult, Pipeline, StreamState
 from tracker.render import TrackRenderer, VideoSink
 
 STAGES = ("decode", "detect", "embed", "track")
@@ -88,9 +89,13 @@ def track_source(
     video_path: Path | None = None,
     max_frames: int | None = None,
     progress: bool = True,
+    public_detections: Mapping[int, FrameDetections] | None = None,
 ) -> SourceRun:
     """Track every frame of ``source``; optionally write MOT results, our detections as a MOT
-    det file (so other trackers can be fed the same boxes) and an annotated video."""
+    det file (so other trackers can be fed the same boxes) and an annotated video.
+
+    ``public_detections`` (frame id -> boxes) replaces the detector: MOTChallenge's
+    public-detection protocol, with the frames still used for re-ID crops."""
     stream = pipeline.new_stream()
     run = SourceRun()
     tracks_out, dets_out = ResultCollector(), ResultCollector()
@@ -105,7 +110,7 @@ def track_source(
     start = time.perf_counter()
     try:
         for chunk, decode_seconds, read in _decoded_batches(frames, max(batch, 1), run.errors):
-            results = pipeline.process([(stream, frame) for _, frame in chunk]) if chunk else []
+            results = _track_chunk(pipeline, stream, chunk, public_detections)
             run.stage_seconds["decode"] += decode_seconds
             for (index, frame), result in zip(chunk, results, strict=True):
                 _account(run, result)
@@ -129,6 +134,22 @@ def track_source(
         if detections_path is not None:
             dets_out.write(detections_path)
     return run
+
+
+def _track_chunk(
+    pipeline: Pipeline,
+    stream: StreamState,
+    chunk: list[tuple[int, Frame]],
+    public_detections: Mapping[int, FrameDetections] | None,
+) -> list[FrameResult]:
+    if not chunk:
+        return []
+    if public_detections is None:
+        return pipeline.process([(stream, frame) for _, frame in chunk])
+    empty = FrameDetections.empty()
+    return pipeline.process_detections(
+        [(stream, frame, public_detections.get(index, empty)) for index, frame in chunk]
+    )
 
 
 def _account(run: SourceRun, result: FrameResult) -> None:

@@ -2,8 +2,11 @@
 
 Two modes share the command:
 
-- public detections: ``--seq SEQ [--dets FILE] --out FILE`` runs the tracker alone on a MOT
-  det file or a deep_sort ``.npy`` (exactly reproducible, no network);
+- public detections: ``--seq SEQ [--dets FILE] --out FILE`` tracks the boxes of a MOT det file
+  or a deep_sort ``.npy``. Appearance comes from the ``.npy``'s features; for a det file on a
+  sequence whose frames are present (``img1/``), the default embedder embeds the detection
+  crops (as deep_sort's ``generate_detections`` does for MOT16); ``--motion-only`` or a
+  sequence without frames runs the tracker alone (exactly reproducible, no network);
 - end to end: ``--source VIDEO|FOLDER|MOT_SEQ|URL`` (or ``--seq`` with ``--detector``) runs
   detector + embedder + tracker on the frames, batched, with per-stage timings.
 """
@@ -12,9 +15,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.cli.options import add_tracker_options, tracker_config
 from tracker.errors import TrackerError
+
+if TYPE_CHECKING:
+    from tracker.core import DeepSortConfig
 
 DETECTOR_CHOICES = ("auto", "yolov5", "yolo", "frcnn", "frcnn-mobilenet")
 
@@ -98,12 +105,73 @@ def run(args: argparse.Namespace) -> int:
 
     dets = args.dets or args.seq / "det" / "det.txt"
     config = tracker_config(args.tracker_overrides)
+    if dets.suffix != ".npy" and not args.motion_only:
+        if _complete_frames(args.seq) is None:
+            print(f"{args.seq.name}: no frames in {args.seq / 'img1'}; tracking motion-only")
+        else:
+            return _run_public_with_frames(args, dets, config)
     run_info = track_sequence(args.seq, dets, args.out, config, args.motion_only, not args.quiet)
     print(
         f"wrote {args.out}: {run_info.rows} boxes, {run_info.tracks} tracks over "
         f"{run_info.frames} frames from {run_info.detections} detections "
         f"(tracker {run_info.fps:.0f} frames/s)"
     )
+    return 0
+
+
+def _complete_frames(seq: Path) -> Path | None:
+    """The sequence's image folder if it holds every frame (re-ID needs each frame's crops),
+    else None (no images, or only a sample of them as in MOT17-mini)."""
+    from tracker.io.mot import read_seqinfo
+
+    info = read_seqinfo(seq)
+    folder = seq / info.image_dir
+    if not folder.is_dir():
+        return None
+    count = sum(1 for p in folder.iterdir() if p.suffix == info.image_ext)
+    return folder if count >= info.length else None
+
+
+def _run_public_with_frames(
+    args: argparse.Namespace, dets_path: Path, config: DeepSortConfig
+) -> int:
+    """Public detections, appearance from the frames: embed each detection's crop."""
+    from tracker.detect.public import detections_by_frame
+    from tracker.device import set_torch_threads
+    from tracker.io.mot import read_detections, read_seqinfo
+    from tracker.io.sources import MotSequenceSource
+    from tracker.pipeline import Pipeline
+    from tracker.reid import build_embedder
+    from tracker.source_tracking import track_source
+
+    info = read_seqinfo(args.seq)
+    last = read_detections(dets_path).last_frame
+    if last > info.length:
+        raise TrackerError(
+            f"{dets_path}: has detections for frame {last}, but {info.name} has "
+            f"{info.length} frames (seqinfo.ini); is it the det file of another sequence?"
+        )
+    set_torch_threads(args.threads)
+    embedder = build_embedder(args.embedder, args.embedder_weights, device=args.device)
+    if embedder is None:  # --embedder none
+        from tracker.offline import track_sequence
+
+        run_info = track_sequence(args.seq, dets_path, args.out, config, True, not args.quiet)
+        print(f"wrote {args.out}: {run_info.rows} boxes, {run_info.tracks} tracks (motion only)")
+        return 0
+    print(
+        f"{info.name}: public detections {dets_path.name}, embedder {embedder.name} on the frames"
+    )
+    result = track_source(
+        MotSequenceSource(args.seq),
+        Pipeline(None, embedder, config),
+        results_path=args.out,
+        video_path=args.save_video,
+        progress=not args.quiet,
+        public_detections=detections_by_frame(dets_path),
+    )
+    print(result.summary())
+    print(f"wrote results: {args.out}")
     return 0
 
 
