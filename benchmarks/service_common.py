@@ -1,4 +1,4 @@
-"""Workloads for the service benchmarks (the real detector/embedder are not on main yet).
+"""Workloads for the service benchmarks.
 
 - ``public``: PETS09-S2L1 with its YOLOv5n detections sent by the client (public-detection
   mode), motion-only. The server does the least work possible, so this bounds gRPC overhead
@@ -6,6 +6,7 @@
 - ``jpeg-hist``: the PETS09 JPEG frames decoded by the server, the YOLOv5n detections sent by
   the client, and a colour-histogram embedder (a real, weak appearance descriptor; numpy +
   OpenCV on CPU) cutting crops from every frame: decode + crop + embed + track per frame.
+- ``models``: the real thing, YOLOv5n + OSNet x0.25 on the CPU, frames decoded by the server.
 - ``simulated``: 64x64 raw (uncompressed) frames that carry their frame number in their
   first pixels, and a stand-in detector that returns the PETS09 detections of that frame
   after sleeping ``15 ms + 3 ms * batch`` (sleep releases the GIL, like a model on a GPU).
@@ -186,6 +187,13 @@ class ServerProcess:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmRSS")
+
+    def peak_rss_mib(self) -> float:
+        """Peak resident memory of the server process so far (VmHWM)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmHWM")
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server process so far (Linux /proc), all threads."""
