@@ -151,3 +151,70 @@ def jpeg(image: NDArray[np.uint8]) -> bytes:
     import cv2
 
     return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
+
+
+class RawStream:
+    """A Track call that sends raw bytes (undecodable ones too) as the test feeds them; the
+    call stays open until ``close()``. ``messages`` are sent before any fed later."""
+
+    def __init__(self, channel: Any, messages: Sequence[bytes] = ()) -> None:
+        import queue
+
+        from tracker._proto import tracker_pb2 as pb
+
+        self._requests: queue.Queue[bytes | None] = queue.Queue()
+        for message in messages:
+            self._requests.put(message)
+        method = channel.stream_stream(
+            "/tracker.v1.Tracker/Track",
+            request_serializer=lambda data: data,
+            response_deserializer=pb.TrackResponse.FromString,
+        )
+        self.call = method(self._iterate())
+
+    def _iterate(self) -> Any:
+        while True:
+            item = self._requests.get(timeout=30)
+            if item is None:
+                return
+            yield item
+
+    def send(self, message: bytes) -> None:
+        self._requests.put(message)
+
+    def close(self) -> None:
+        self._requests.put(None)
+
+    def results(self) -> tuple[list[Any], Any, str]:
+        """All responses, then the call's status code and details."""
+        import grpc
+
+        responses = []
+        try:
+            for response in self.call:
+                responses.append(response)
+        except grpc.RpcError as error:
+            return responses, error.code(), error.details()
+        return responses, self.call.code(), self.call.details()
+
+
+def public_config(**fields: Any) -> Any:
+    """A StreamConfig for public detections, motion-only, policy all."""
+    from tracker._proto import tracker_pb2 as pb
+
+    base = {"detector": "public", "embedder": "none", "drop_policy": pb.DROP_POLICY_ALL}
+    return pb.StreamConfig(**{**base, **fields})
+
+
+def public_frame(frame_id: int, boxes: Sequence[float], scores: Sequence[float]) -> Any:
+    from tracker._proto import tracker_pb2 as pb
+
+    detections = pb.Detections(boxes=list(boxes), scores=list(scores))
+    return pb.Frame(frame_id=frame_id, detections=detections)
+
+
+def request_bytes(config: Any = None, frame: Any = None) -> bytes:
+    from tracker._proto import tracker_pb2 as pb
+
+    message = pb.TrackRequest(config=config) if config is not None else pb.TrackRequest(frame=frame)
+    return bytes(message.SerializeToString())

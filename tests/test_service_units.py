@@ -49,7 +49,7 @@ def test_truncated_jpeg_body_is_a_frame_error() -> None:
     noise = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
     data = cv2.imencode(".jpg", noise)[1].tobytes()
     assert image_size(data[: len(data) // 3]) == (64, 64)  # the header is intact ...
-    with pytest.raises(FrameError, match="could not be decoded"):  # ... the scan is not
+    with pytest.raises(FrameError, match="truncated"):  # ... the scan is not
         decode_image(data[: len(data) // 3], max_pixels=10**6)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,7 +52,6 @@ class StreamState:
 
     tracker: DeepSort
     frames: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class Pipeline:
@@ -110,20 +109,44 @@ class Pipeline:
 
         A frame is needed only when there is an embedder, to cut the crops from.
         """
+        kept, features, embed_time = self.embed(batch)
+        return [
+            self.track(stream, dets, feats, embed_time)
+            for (stream, _, _), dets, feats in zip(batch, kept, features, strict=True)
+        ]
+
+    def embed(
+        self,
+        batch: Sequence[tuple[StreamState, NDArray[np.uint8] | None, FrameDetections]],
+    ) -> tuple[list[FrameDetections], list[NDArray[np.float32] | None], float]:
+        """The score filter and one embedder call for the whole batch, no tracker touched:
+        the detections kept per item, their features, and the embedding seconds per item.
+
+        Split from ``track`` so that a caller batching many streams (the service) can retry
+        a failed batch item by item without updating any tracker twice.
+        """
         kept = [self._filter(dets) for _, _, dets in batch]
         start = time.perf_counter()
         features = self._embed_all(
             [frame for _, frame, _ in batch], kept, [s.tracker.config for s, _, _ in batch]
         )
-        embed_time = (time.perf_counter() - start) / max(len(batch), 1)
-        results = []
-        for (stream, _, _), dets, feats in zip(batch, kept, features, strict=True):
-            start = time.perf_counter()
-            tracks = stream.tracker.update(dets.boxes, dets.scores, dets.classes, feats)
-            stream.frames += 1
-            times = StageTimes(embed=embed_time, track=time.perf_counter() - start)
-            results.append(FrameResult(tracks, dets, times))
-        return results
+        return kept, features, (time.perf_counter() - start) / max(len(batch), 1)
+
+    def track(
+        self,
+        stream: StreamState,
+        detections: FrameDetections,
+        features: NDArray[np.float32] | None,
+        embed_time: float = 0.0,
+    ) -> FrameResult:
+        """Update one stream's tracker with one frame's (filtered, embedded) detections."""
+        start = time.perf_counter()
+        tracks = stream.tracker.update(
+            detections.boxes, detections.scores, detections.classes, features
+        )
+        stream.frames += 1
+        times = StageTimes(embed=embed_time, track=time.perf_counter() - start)
+        return FrameResult(tracks, detections, times)
 
     def _filter(self, dets: FrameDetections) -> FrameDetections:
         if self.min_score <= 0 or len(dets) == 0:
