@@ -101,22 +101,13 @@ def make_settings(**overrides: Any) -> ServerSettings:
     return replace(base, **overrides)
 
 
-class HeldStream:
-    """A Track call whose requests the test feeds one by one (the call stays open meanwhile).
+class _FedRequests:
+    """Requests the test feeds one by one into an open call; ``None`` half-closes it."""
 
-    ``close()`` half-closes the request side; ``cancel()`` drops the call like a vanished
-    client would.
-    """
-
-    def __init__(self, stub: Any, config: Any) -> None:
+    def __init__(self) -> None:
         import queue
 
-        from tracker._proto import tracker_pb2 as pb
-
-        self._pb = pb
         self._requests: queue.Queue[Any] = queue.Queue()
-        self._requests.put(pb.TrackRequest(config=config))
-        self.call = stub.Track(self._iterate())
 
     def _iterate(self) -> Any:
         while True:
@@ -125,14 +116,30 @@ class HeldStream:
                 return
             yield item
 
+    def close(self) -> None:
+        self._requests.put(None)
+
+
+class HeldStream(_FedRequests):
+    """A Track call whose requests the test feeds one by one (the call stays open meanwhile).
+
+    ``close()`` half-closes the request side; ``cancel()`` drops the call like a vanished
+    client would.
+    """
+
+    def __init__(self, stub: Any, config: Any) -> None:
+        from tracker._proto import tracker_pb2 as pb
+
+        super().__init__()
+        self._pb = pb
+        self._requests.put(pb.TrackRequest(config=config))
+        self.call = stub.Track(self._iterate())
+
     def send(self, frame: Any) -> None:
         self._requests.put(self._pb.TrackRequest(frame=frame))
 
     def receive(self) -> Any:
         return next(self.call)
-
-    def close(self) -> None:
-        self._requests.put(None)
 
     def cancel(self) -> None:
         self.call.cancel()
@@ -153,16 +160,14 @@ def jpeg(image: NDArray[np.uint8]) -> bytes:
     return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
 
 
-class RawStream:
+class RawStream(_FedRequests):
     """A Track call that sends raw bytes (undecodable ones too) as the test feeds them; the
     call stays open until ``close()``. ``messages`` are sent before any fed later."""
 
     def __init__(self, channel: Any, messages: Sequence[bytes] = ()) -> None:
-        import queue
-
         from tracker._proto import tracker_pb2 as pb
 
-        self._requests: queue.Queue[bytes | None] = queue.Queue()
+        super().__init__()
         for message in messages:
             self._requests.put(message)
         method = channel.stream_stream(
@@ -172,18 +177,8 @@ class RawStream:
         )
         self.call = method(self._iterate())
 
-    def _iterate(self) -> Any:
-        while True:
-            item = self._requests.get(timeout=30)
-            if item is None:
-                return
-            yield item
-
     def send(self, message: bytes) -> None:
         self._requests.put(message)
-
-    def close(self) -> None:
-        self._requests.put(None)
 
     def results(self) -> tuple[list[Any], Any, str]:
         """All responses, then the call's status code and details."""

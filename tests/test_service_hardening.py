@@ -82,7 +82,6 @@ def test_a_hostile_stream_never_fails_its_batch_mates(
     assert [r.frame_id for r in results["victim"]] == list(range(1, n + 1))
     assert [r.error for r in results["victim"]] == [""] * n
     assert results["victim"][-1].tracks  # tracked, not merely answered
-    assert max(r.batch_size for r in results["victim"] + results["attacker"]) >= 1
     errors = [r.error for r in results["attacker"]]
     assert len(errors) == n and all("not finite as float32" in e for e in errors), errors[0]
 

@@ -23,7 +23,6 @@ from tracker.client import StreamOptions, TrackerClient, check_health
 from tracker.detect.public import detections_by_frame
 from tracker.io.mot import read_results
 from tracker.io.sources import open_source
-from tracker.pipeline import Pipeline
 from tracker.service.background import BackgroundServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,25 +99,12 @@ def test_health_command_tells_a_loading_server_from_a_missing_one(
     nothing listens."""
     assert main(["health", "--server", f"127.0.0.1:{free_port()}", "--timeout", "1"]) == 3
     assert capsys.readouterr().out.startswith("UNREACHABLE: ")
-    release = threading.Event()
-
-    def slow_models() -> Pipeline:
-        release.wait(20)
-        return make_pipeline()
-
-    background = BackgroundServer(slow_models, make_settings(), wait_ready=False)
-    try:
-        assert main(["health", "--server", background.target]) == 1
-        assert capsys.readouterr().out.startswith("NOT_SERVING: ")
-        release.set()
-        background.call(background.server.wait_ready(20))
+    with BackgroundServer(make_pipeline(), make_settings(), ready_timeout=30) as background:
         assert main(["health", "--server", background.target]) == 0
         assert capsys.readouterr().out.startswith("SERVING: ")
         assert main(["health", "--server", background.target, "--service", "nope"]) == 3
         assert capsys.readouterr().out.startswith("SERVICE_UNKNOWN: ")
-    finally:
-        release.set()
-        background.stop()
+    # NOT_SERVING (a loading server): test_health_is_not_serving_until_the_models_are_ready
 
 
 def _serve(*flags: str, timeout: float = 30) -> tuple[int | None, str]:
