@@ -374,7 +374,7 @@ class TrackerServer:
                     failure = Failure(
                         grpc.StatusCode.INVALID_ARGUMENT,
                         _not_a_message("TrackRequest", index)
-                        + f"; the {session.received} frames before it were answered",
+                        + f"; the call ended after the {session.received} frames before it",
                     )
                     break
                 await session.put(self._job(request, session))
