@@ -23,7 +23,7 @@ import cv2
 import grpc
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from service_support import make_settings, public_config, public_frame
@@ -125,11 +125,23 @@ def _as_float32(value: float) -> float:
 
 @st.composite
 def hostile_detections(draw: st.DrawFn) -> pb.Detections:
-    values = st.one_of(any_float, st.sampled_from([1e39, -1e39, 1e-200, 1e300, 3.4e38]))
+    """Mostly consistent counts (so the values reach the checks), sometimes not."""
+    n = draw(st.integers(0, 5))
+    values = st.one_of(
+        any_float, st.floats(-10, 1e4), st.sampled_from([1e39, -1e39, 1e-200, 1e300, 3.4e38])
+    )
+    consistent = draw(st.booleans()) or draw(st.booleans())
+    box_count = 4 * n if consistent else draw(st.integers(0, 22))
+    score_count = n if consistent else draw(st.integers(0, 6))
+    boxes = draw(st.lists(values, min_size=box_count, max_size=box_count))
+    if consistent and draw(st.booleans()):  # corners in order, so values reach range checks
+        for i in range(0, len(boxes), 4):
+            x1, y1, x2, y2 = boxes[i : i + 4]
+            boxes[i : i + 4] = [min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)]
     return pb.Detections(
-        boxes=draw(st.lists(values, max_size=14)),
-        scores=draw(st.lists(any_float.map(_as_float32), max_size=4)),
-        class_ids=draw(st.lists(int32, max_size=4)),
+        boxes=boxes,
+        scores=draw(st.lists(values.map(_as_float32), min_size=score_count, max_size=score_count)),
+        class_ids=draw(st.one_of(st.just([]), st.lists(int32, min_size=n, max_size=n))),
     )
 
 
@@ -284,6 +296,8 @@ def test_fuzz_detection_decoding(capsys: pytest.CaptureFixture[str]) -> None:
 
     @_fuzz()
     @given(st.one_of(good_detections(), hostile_detections()))
+    @example(pb.Detections(boxes=[0, 0, 1e39, 1e39], scores=[0.9]))  # issue 13.1's attacker
+    @example(pb.Detections(boxes=[0, 0, 1e-200, 1e-200], scores=[0.9]))
     def prop(message: pb.Detections) -> None:
         nonlocal count
         count += 1
