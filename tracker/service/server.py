@@ -486,7 +486,7 @@ def _add_tracker_service(servicer: TrackerServicer, server: grpc.aio.Server) -> 
 def _check_port_free(host: str, port: int) -> None:
     """Bind the address the way a server would (SO_REUSEADDR, no SO_REUSEPORT) and let go."""
     try:
-        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host.strip("[]") or None, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise TrackerError(f"cannot listen on {host}:{port}: {error.strerror}") from None
     family, kind, proto, _, address = infos[0]
