@@ -186,20 +186,53 @@ def test_the_model_thread_never_touches_a_session_but_for_spec_and_state() -> No
         ({"min_score": float("nan")}, "min_score"),
         ({"high_score": float("inf")}, "high_score"),
         ({"new_track_min_score": float("-inf")}, "new_track_min_score"),
-        ({"gallery_budget": 2**31 - 1}, "gallery_budget"),
         ({"n_init": 0}, "n_init"),  # the tracker's own checks reach the client, named
     ],
 )
 def test_hostile_tracker_params_end_the_call_with_invalid_argument_naming_the_field(
     channel: grpc.Channel, params: dict[str, Any], field: str
 ) -> None:
-    """Issue 13.2/13.3: gallery_budget 2^31-1 made an embedder allocate 128 TiB on every
-    frame; NaN thresholds were accepted."""
+    """Issue 13.3: NaN and infinite thresholds were accepted."""
     config = public_config(tracker=pb.TrackerParams(**params))
     with pytest.raises(grpc.RpcError) as error:
         _stream(channel, config, [public_frame(1, GOOD_BOX, [0.9])])
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field in error.value.details()
+
+
+class _Embedder512:
+    name = "fake-512"
+    dim = 512
+    match_distance = 0.3
+
+    def embed(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        return np.ones((len(crops), self.dim), np.float32)
+
+
+def test_a_gallery_budget_beyond_the_memory_limit_is_refused() -> None:
+    """Issue 13.2: gallery_budget 2^31-1 with an embedder tried to allocate 128 TiB on every
+    frame (and failed its batch-mates); budget 5000 with 30 tracks added 300 MB. Galleries are
+    allocated per track up front, so the limit is --max-gallery-mib over --max-tracks tracks:
+    256 MiB / (4 B x 512 x 1000) = 131 features per track."""
+    image = pb.RawImage(width=64, height=64, data=bytes(64 * 64 * 3))
+    frame = public_frame(1, GOOD_BOX, [0.9])
+    frame.raw.CopyFrom(image)
+    pipeline = Pipeline(None, _Embedder512())  # type: ignore[arg-type]
+    with (
+        BackgroundServer(pipeline, make_settings(), ready_timeout=30) as background,
+        grpc.insecure_channel(background.target) as channel,
+    ):
+        for budget in (2**31 - 1, 5000, 132):
+            config = public_config(embedder="", tracker=pb.TrackerParams(gallery_budget=budget))
+            with pytest.raises(grpc.RpcError) as error:
+                _stream(channel, config, [frame])
+            assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert f"gallery_budget {budget} is over this server's limit of 131" in (
+                error.value.details()
+            )
+        config = public_config(embedder="", tracker=pb.TrackerParams(gallery_budget=131))
+        (response,) = _stream(channel, config, [frame])
+        assert response.error == ""
 
 
 def test_too_many_detections_in_a_frame_is_an_in_band_error(channel: grpc.Channel) -> None:

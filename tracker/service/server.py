@@ -340,7 +340,7 @@ class TrackerServer:
                 pipeline.detector.name if pipeline.detector is not None else None,
                 pipeline.embedder.name if pipeline.embedder is not None else None,
                 pipeline.tracker_config,
-                self.settings.max_gallery_budget,
+                self.gallery_budget_limit(),
             )
             state = pipeline.new_stream(spec.tracker)
         except (ConfigError, ValueError) as error:
@@ -403,6 +403,17 @@ class TrackerServer:
             message = f"server failed to read this frame: {safe_text(str(error), 200)}"
             return FrameJob(session, frame.frame_id, frame.timestamp, now, None, message)
         return FrameJob(session, frame.frame_id, frame.timestamp, now, payload)
+
+    def gallery_budget_limit(self) -> int | None:
+        """The largest ``gallery_budget`` a stream that embeds may ask for: each track's
+        gallery (``budget x dim`` float32) is allocated up front, so ``max_tracks`` of them
+        must fit in ``max_gallery_mib``. None without an embedder (no features kept)."""
+        embedder = self.pipeline.embedder if self.pipeline is not None else None
+        if embedder is None:
+            return None
+        s = self.settings
+        per_feature = 4 * embedder.dim * s.max_tracks
+        return max(int(s.max_gallery_mib * 2**20 // per_feature), 1)
 
     @property
     def poll_s(self) -> float:

@@ -41,7 +41,7 @@ class ServerSettings:
     max_pixels: int = 3840 * 2160
     max_detections: int = 1000
     max_tracks: int = 1000
-    max_gallery_budget: int = 1000
+    max_gallery_mib: float = 256.0
     idle_timeout_s: float = 60.0
     queue_size: int = 4
     drain_timeout_s: float = 10.0
@@ -60,7 +60,6 @@ class ServerSettings:
             "max_pixels",
             "max_detections",
             "max_tracks",
-            "max_gallery_budget",
             "queue_size",
         ):
             if getattr(self, name) < 1:
@@ -70,6 +69,8 @@ class ServerSettings:
         for name in ("port", "metrics_port"):
             if not 0 <= getattr(self, name) <= 65535:
                 problems.append(f"{name} must be a port number 0-65535, got {getattr(self, name)}")
+        if not self.max_gallery_mib > 0:
+            problems.append(f"max_gallery_mib must be > 0, got {self.max_gallery_mib}")
         for name in ("max_wait_ms", "idle_timeout_s", "drain_timeout_s"):
             if getattr(self, name) < 0:
                 problems.append(f"{name} must be >= 0, got {getattr(self, name)}")
@@ -159,10 +160,11 @@ SETTINGS: dict[str, Setting] = {
         "live tracks per stream: at the limit, a frame's detections are cut to the "
         "best-scoring that cannot push the stream over it",
     ),
-    "max_gallery_budget": Setting(
-        "--max-gallery-budget",
-        "TRACKER_MAX_GALLERY_BUDGET",
-        "largest tracker gallery_budget a stream may ask for (features kept per track)",
+    "max_gallery_mib": Setting(
+        "--max-gallery-mib",
+        "TRACKER_MAX_GALLERY_MIB",
+        "appearance memory a stream may reserve: gallery_budget x feature bytes x "
+        "--max-tracks (galleries are allocated per track up front)",
     ),
     "idle_timeout_s": Setting(
         "--idle-timeout",

@@ -75,7 +75,9 @@ def spec_from_config(
     default_tracker: DeepSortConfig,
     max_gallery_budget: int | None = None,
 ) -> StreamSpec:
-    """Check a StreamConfig against what this server runs (and its gallery limit)."""
+    """Check a StreamConfig against what this server runs. ``max_gallery_budget`` bounds
+    the features kept per track of streams that use the embedder (the server derives it from
+    its memory limit); motion-only streams keep no features."""
     detector = config.detector.strip()
     if detector == PUBLIC_DETECTOR:
         public = True
@@ -109,10 +111,12 @@ def spec_from_config(
         raise ConfigError(f"unknown drop_policy {config.drop_policy}")
     classes = np.asarray(config.classes, np.int64) if len(config.classes) else None
     tracker = tracker_config(config.tracker, default_tracker)
-    if max_gallery_budget is not None and tracker.gallery_budget > max_gallery_budget:
+    too_big = max_gallery_budget is not None and tracker.gallery_budget > max_gallery_budget
+    if use_embedder and too_big:
         raise ConfigError(
             f"tracker.gallery_budget {tracker.gallery_budget} is over this server's limit of "
-            f"{max_gallery_budget} features per track"
+            f"{max_gallery_budget} features per track (--max-gallery-mib per stream over "
+            "--max-tracks tracks)"
         )
     return StreamSpec(
         stream_id=safe_text(config.stream_id) or "unnamed",
