@@ -1,4 +1,5 @@
-"""Workloads for the service benchmarks.
+"""Workloads for the service benchmarks: stand-ins that isolate the service's own costs, and
+the real models (``models``).
 
 - ``public``: PETS09-S2L1 with its YOLOv5n detections sent by the client (public-detection
   mode), motion-only. The server does the least work possible, so this bounds gRPC overhead

@@ -129,7 +129,8 @@ def main() -> None:
         "# Concurrent streams, with and without cross-stream batching",
         "",
         "Server in a child process on 127.0.0.1, client threads in this process, 2 shared CPU "
-        "cores. **No real models** (not on main yet); workloads:",
+        "cores. **No real models** (this measures the service; service_overhead.md has YOLOv5n + "
+        "OSNet); workloads:",
         "",
     ]
     lines += [f"- `{name}`: {spec['about']}" for name, spec in WORKLOADS.items()]

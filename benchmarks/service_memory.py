@@ -53,7 +53,7 @@ def main() -> None:
         "Workload `jpeg-hist` (PETS09-S2L1 JPEGs repeated, decoded by the server, client "
         "detections, HSV-histogram embedder, galleries of 100 features per track), policy "
         "`all`, server in a child process; resident memory (VmRSS) of the server process. "
-        "**No real CNN models** (not on main yet). "
+        "**No real CNN models** (this measures the service's memory, not the models'). "
         "Command: `PYTHONPATH=. python benchmarks/service_memory.py`.",
         "",
         f"After 1,000 frames: **{summary['rss_after_1000_mib']} MiB**; after 10,000: "

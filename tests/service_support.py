@@ -101,22 +101,13 @@ def make_settings(**overrides: Any) -> ServerSettings:
     return replace(base, **overrides)
 
 
-class HeldStream:
-    """A Track call whose requests the test feeds one by one (the call stays open meanwhile).
+class _FedRequests:
+    """Requests the test feeds one by one into an open call; ``None`` half-closes it."""
 
-    ``close()`` half-closes the request side; ``cancel()`` drops the call like a vanished
-    client would.
-    """
-
-    def __init__(self, stub: Any, config: Any) -> None:
+    def __init__(self) -> None:
         import queue
 
-        from tracker._proto import tracker_pb2 as pb
-
-        self._pb = pb
         self._requests: queue.Queue[Any] = queue.Queue()
-        self._requests.put(pb.TrackRequest(config=config))
-        self.call = stub.Track(self._iterate())
 
     def _iterate(self) -> Any:
         while True:
@@ -125,14 +116,30 @@ class HeldStream:
                 return
             yield item
 
+    def close(self) -> None:
+        self._requests.put(None)
+
+
+class HeldStream(_FedRequests):
+    """A Track call whose requests the test feeds one by one (the call stays open meanwhile).
+
+    ``close()`` half-closes the request side; ``cancel()`` drops the call like a vanished
+    client would.
+    """
+
+    def __init__(self, stub: Any, config: Any) -> None:
+        from tracker._proto import tracker_pb2 as pb
+
+        super().__init__()
+        self._pb = pb
+        self._requests.put(pb.TrackRequest(config=config))
+        self.call = stub.Track(self._iterate())
+
     def send(self, frame: Any) -> None:
         self._requests.put(self._pb.TrackRequest(frame=frame))
 
     def receive(self) -> Any:
         return next(self.call)
-
-    def close(self) -> None:
-        self._requests.put(None)
 
     def cancel(self) -> None:
         self.call.cancel()
@@ -151,3 +158,58 @@ def jpeg(image: NDArray[np.uint8]) -> bytes:
     import cv2
 
     return cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
+
+
+class RawStream(_FedRequests):
+    """A Track call that sends raw bytes (undecodable ones too) as the test feeds them; the
+    call stays open until ``close()``. ``messages`` are sent before any fed later."""
+
+    def __init__(self, channel: Any, messages: Sequence[bytes] = ()) -> None:
+        from tracker._proto import tracker_pb2 as pb
+
+        super().__init__()
+        for message in messages:
+            self._requests.put(message)
+        method = channel.stream_stream(
+            "/tracker.v1.Tracker/Track",
+            request_serializer=lambda data: data,
+            response_deserializer=pb.TrackResponse.FromString,
+        )
+        self.call = method(self._iterate())
+
+    def send(self, message: bytes) -> None:
+        self._requests.put(message)
+
+    def results(self) -> tuple[list[Any], Any, str]:
+        """All responses, then the call's status code and details."""
+        import grpc
+
+        responses = []
+        try:
+            for response in self.call:
+                responses.append(response)
+        except grpc.RpcError as error:
+            return responses, error.code(), error.details()
+        return responses, self.call.code(), self.call.details()
+
+
+def public_config(**fields: Any) -> Any:
+    """A StreamConfig for public detections, motion-only, policy all."""
+    from tracker._proto import tracker_pb2 as pb
+
+    base = {"detector": "public", "embedder": "none", "drop_policy": pb.DROP_POLICY_ALL}
+    return pb.StreamConfig(**{**base, **fields})
+
+
+def public_frame(frame_id: int, boxes: Sequence[float], scores: Sequence[float]) -> Any:
+    from tracker._proto import tracker_pb2 as pb
+
+    detections = pb.Detections(boxes=list(boxes), scores=list(scores))
+    return pb.Frame(frame_id=frame_id, detections=detections)
+
+
+def request_bytes(config: Any = None, frame: Any = None) -> bytes:
+    from tracker._proto import tracker_pb2 as pb
+
+    message = pb.TrackRequest(config=config) if config is not None else pb.TrackRequest(frame=frame)
+    return bytes(message.SerializeToString())

@@ -26,6 +26,7 @@ from service_support import (
 
 from tracker._proto import tracker_pb2 as pb
 from tracker._proto import tracker_pb2_grpc as pb_grpc
+from tracker.cli import main
 from tracker.client import ClientFrame, StreamOptions, TrackerClient, check_health
 from tracker.core import DeepSortConfig
 from tracker.pipeline import Pipeline
@@ -162,7 +163,9 @@ def test_policy_all_never_drops_even_when_the_server_is_slow() -> None:
     assert results[-1].frames_dropped == 0
 
 
-def test_health_is_not_serving_until_the_models_are_ready() -> None:
+def test_health_is_not_serving_until_the_models_are_ready(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     release = threading.Event()
 
     def slow_models() -> Pipeline:
@@ -172,6 +175,8 @@ def test_health_is_not_serving_until_the_models_are_ready() -> None:
     background = BackgroundServer(slow_models, make_settings(), wait_ready=False)
     try:
         assert not check_health(background.target, timeout=5)
+        assert main(["health", "--server", background.target]) == 1  # up, but NOT_SERVING
+        assert capsys.readouterr().out.startswith("NOT_SERVING: ")
         with TrackerClient(background.target) as client:
             assert not client.info().ready
             with pytest.raises(grpc.RpcError) as error:

@@ -92,11 +92,94 @@ def test_sigterm_drains_in_flight_frames_and_exits_cleanly(shared_data: Path) ->
     assert '"message": "stopped"' in stderr
 
 
-def test_health_command_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["health", "--server", f"127.0.0.1:{free_port()}", "--timeout", "1"]) == 1
-    assert "NOT_SERVING" in capsys.readouterr().out
+def test_health_command_tells_a_loading_server_from_a_missing_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 13.11: NOT_SERVING was printed both for a loading server and for a port where
+    nothing listens."""
+    assert main(["health", "--server", f"127.0.0.1:{free_port()}", "--timeout", "1"]) == 3
+    assert capsys.readouterr().out.startswith("UNREACHABLE: ")
     with BackgroundServer(make_pipeline(), make_settings(), ready_timeout=30) as background:
         assert main(["health", "--server", background.target]) == 0
+        assert capsys.readouterr().out.startswith("SERVING: ")
+        assert main(["health", "--server", background.target, "--service", "nope"]) == 3
+        assert capsys.readouterr().out.startswith("SERVICE_UNKNOWN: ")
+    # NOT_SERVING (a loading server): test_health_is_not_serving_until_the_models_are_ready
+
+
+def _serve(*flags: str, timeout: float = 30) -> tuple[int | None, str]:
+    """``tracker serve`` (no models) in a subprocess: its exit code (None if it was still
+    running after ``timeout`` s and had to be killed) and its stderr."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "serve", "--detector", "none", "--embedder", "none",
+         "--host", "127.0.0.1", *flags],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        _, stderr = process.communicate(timeout=timeout)
+        return process.returncode, stderr
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return None, process.communicate()[1]
+
+
+def test_a_taken_grpc_port_is_a_one_line_error_and_exit_2() -> None:
+    """Issue 13.9: with its port taken by another gRPC server (SO_REUSEPORT on, grpc's
+    default) `tracker serve` started anyway and both listened, splitting the clients."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    other = grpc.server(ThreadPoolExecutor(1))
+    port = other.add_insecure_port("127.0.0.1:0")
+    other.start()
+    try:
+        code, stderr = _serve("--port", str(port), "--metrics-port", "0", timeout=20)
+    finally:
+        other.stop(0)
+    assert code == 2, stderr
+    (line,) = stderr.strip().splitlines()
+    assert f"127.0.0.1:{port}: the port is in use" in line and "--port" in line
+
+
+def test_a_taken_metrics_port_is_a_one_line_error_and_exit_2() -> None:
+    """Issue 13.9: with the metrics port taken, `tracker serve` died with two tracebacks."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        metrics_port = taken.getsockname()[1]
+        code, stderr = _serve("--port", "0", "--metrics-port", str(metrics_port), timeout=20)
+    assert code == 2, stderr
+    (line,) = stderr.strip().splitlines()
+    assert "cannot listen for metrics" in line and "--metrics-port" in line
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--detector", "yolov5", "--embedder", "nope"], "unknown embedder 'nope'"),
+        (["--detector", "yolo11", "--embedder", "osnet"], "unknown detector 'yolo11'"),
+    ],
+)
+def test_unknown_model_names_are_reported_before_any_model_loads(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    flags: list[str],
+    message: str,
+) -> None:
+    """Issue 13.11: `--embedder nope` was reported only after the detector had loaded (50 s)."""
+    import tracker.detect
+    import tracker.reid
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model was built before the names were checked")
+
+    monkeypatch.setattr(tracker.detect, "build_detector", never)
+    monkeypatch.setattr(tracker.reid, "build_embedder", never)
+    code = main(["serve", *flags, "--port", "0", "--metrics-port", "0"])
+    assert code == 2
+    assert message in capsys.readouterr().err
 
 
 def test_stream_command_writes_results_and_video(

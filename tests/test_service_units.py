@@ -75,6 +75,12 @@ def test_settings_flag_beats_env_beats_default() -> None:
         ServerSettings.resolve({}, {"TRACKER_MAX_BATCH": "eight"})
     with pytest.raises(TrackerError, match="both a certificate and a key"):
         ServerSettings(tls_cert="cert.pem")
+    assert not ServerSettings().reuse_port  # SO_REUSEPORT only when asked for
+    assert ServerSettings.resolve({}, {"TRACKER_REUSE_PORT": "true"}).reuse_port
+    with pytest.raises(TrackerError, match="TRACKER_REUSE_PORT='maybe' is not a valid boolean"):
+        ServerSettings.resolve({}, {"TRACKER_REUSE_PORT": "maybe"})
+    with pytest.raises(TrackerError, match="max_tracks must be >= 1"):
+        ServerSettings(max_tracks=0)
 
 
 def _config(**fields: object) -> pb.StreamConfig:

@@ -134,20 +134,44 @@ class Pipeline:
 
         A frame is needed only when there is an embedder, to cut the crops from.
         """
+        kept, features, embed_time = self.embed(batch)
+        return [
+            self.track(stream, dets, feats, embed_time)
+            for (stream, _, _), dets, feats in zip(batch, kept, features, strict=True)
+        ]
+
+    def embed(
+        self,
+        batch: Sequence[tuple[StreamState, NDArray[np.uint8] | None, FrameDetections]],
+    ) -> tuple[list[FrameDetections], list[NDArray[np.float32] | None], float]:
+        """The score filter and one embedder call for the whole batch, no tracker touched:
+        the detections kept per item, their features, and the embedding seconds per item.
+
+        Split from ``track`` so that a caller batching many streams (the service) can retry
+        a failed batch item by item without updating any tracker twice.
+        """
         kept = [stream.filter.apply(dets) for stream, _, dets in batch]
         start = time.perf_counter()
         features = self._embed_all(
             [frame for _, frame, _ in batch], kept, [stream.tracker for stream, _, _ in batch]
         )
-        embed_time = (time.perf_counter() - start) / max(len(batch), 1)
-        results = []
-        for (stream, _, _), dets, feats in zip(batch, kept, features, strict=True):
-            start = time.perf_counter()
-            tracks = stream.tracker.update(dets.boxes, dets.scores, dets.classes, feats)
-            stream.frames += 1
-            times = StageTimes(embed=embed_time, track=time.perf_counter() - start)
-            results.append(FrameResult(tracks, dets, times))
-        return results
+        return kept, features, (time.perf_counter() - start) / max(len(batch), 1)
+
+    def track(
+        self,
+        stream: StreamState,
+        detections: FrameDetections,
+        features: NDArray[np.float32] | None,
+        embed_time: float = 0.0,
+    ) -> FrameResult:
+        """Update one stream's tracker with one frame's (filtered, embedded) detections."""
+        start = time.perf_counter()
+        tracks = stream.tracker.update(
+            detections.boxes, detections.scores, detections.classes, features
+        )
+        stream.frames += 1
+        times = StageTimes(embed=embed_time, track=time.perf_counter() - start)
+        return FrameResult(tracks, detections, times)
 
     def _embed_all(
         self,

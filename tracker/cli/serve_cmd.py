@@ -28,8 +28,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for field in fields(ServerSettings):
         spec = SETTINGS[field.name]
         default = field.default
-        kind = type(default) if isinstance(default, int | float) else str
         shown = "unset" if default is None else default
+        if isinstance(default, bool):
+            parser.add_argument(
+                spec.flag,
+                dest=field.name,
+                action="store_true",
+                default=None,
+                help=f"{spec.help} [${spec.env}, default off]",
+            )
+            continue
+        kind = type(default) if isinstance(default, int | float) else str
         parser.add_argument(
             spec.flag,
             dest=field.name,
@@ -45,8 +54,10 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from tracker.service.logs import configure_logging
+    from tracker.service.models import check_model_names
 
     settings = ServerSettings.resolve(vars(args))
+    check_model_names(settings)  # a typo is reported at once, not after a model has loaded
     configure_logging(settings.log_format, getattr(args, "verbose", False))
     return asyncio.run(serve(settings))
 
@@ -59,10 +70,10 @@ async def serve(settings: ServerSettings) -> int:
     import signal
 
     from tracker.service.models import build_pipeline
-    from tracker.service.server import create_server
+    from tracker.service.server import TrackerServer
 
     log = logging.getLogger("tracker.serve")
-    server = create_server(functools.partial(build_pipeline, settings), settings)
+    server = TrackerServer(functools.partial(build_pipeline, settings), settings)
     await server.start()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -11,6 +11,14 @@ from tracker.client.client import (
     TrackerClient,
     TrackResult,
     check_health,
+    health_status,
 )
 
-__all__ = ["ClientFrame", "StreamOptions", "TrackResult", "TrackerClient", "check_health"]
+__all__ = [
+    "ClientFrame",
+    "StreamOptions",
+    "TrackResult",
+    "TrackerClient",
+    "check_health",
+    "health_status",
+]

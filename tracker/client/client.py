@@ -256,6 +256,27 @@ def check_health(
     service: str = "",
 ) -> bool:
     """True if the server reports SERVING for ``service`` ("" = overall)."""
+    status = health_status(
+        target, timeout=timeout, tls=tls, root_certificates=root_certificates, service=service
+    )
+    return status == "SERVING"
+
+
+HealthStatus = Literal["SERVING", "NOT_SERVING", "SERVICE_UNKNOWN", "UNREACHABLE"]
+
+
+def health_status(
+    target: str,
+    *,
+    timeout: float = 5.0,
+    tls: bool = False,
+    root_certificates: bytes | None = None,
+    service: str = "",
+) -> HealthStatus:
+    """What the standard health service says for ``service`` ("" = overall): ``SERVING``,
+    ``NOT_SERVING`` (up, but loading its models or shutting down), ``SERVICE_UNKNOWN`` (no
+    such service), or ``UNREACHABLE`` (nothing answered: not listening, timed out, TLS
+    mismatch)."""
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
     if tls:
@@ -267,6 +288,9 @@ def check_health(
         stub = health_pb2_grpc.HealthStub(channel)
         try:
             reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout)
-        except grpc.RpcError:
-            return False
-    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+        except grpc.RpcError as error:
+            code = error.code()
+            return "SERVICE_UNKNOWN" if code == grpc.StatusCode.NOT_FOUND else "UNREACHABLE"
+    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+        return "SERVING"
+    return "NOT_SERVING"

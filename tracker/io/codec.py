@@ -104,6 +104,10 @@ def raw_to_bgr(
     data: bytes, width: int, height: int, pixel_format: str, max_pixels: int
 ) -> NDArray[np.uint8]:
     """Uncompressed pixels -> ``H x W x 3`` BGR, checking the byte count against the shape."""
+    if pixel_format not in CHANNELS:
+        raise FrameError(
+            f"unknown raw pixel format {pixel_format!r}; expected one of {', '.join(CHANNELS)}"
+        )
     check_pixels(width, height, max_pixels)
     channels = CHANNELS[pixel_format]
     expected = width * height * channels

@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, TypeVar
 
-from tracker.service.server import PipelineSource, TrackerServer, create_server
+from tracker.service.server import PipelineSource, TrackerServer
 from tracker.service.settings import ServerSettings
 
 T = TypeVar("T")
@@ -53,7 +53,7 @@ class BackgroundServer:
     async def _start(
         pipeline: PipelineSource, settings: ServerSettings, ready_timeout: float | None
     ) -> TrackerServer:
-        server = create_server(pipeline, settings)
+        server = TrackerServer(pipeline, settings)
         await server.start()
         if ready_timeout is None:
             return server

@@ -47,6 +47,12 @@ class ServiceMetrics:
         self.tracks_created = Counter(
             "tracker_tracks_created", "Tracks confirmed for the first time", registry=r
         )
+        self.detections_cut = Counter(
+            "tracker_detections_cut",
+            "Detections left out by --max-detections / --max-tracks",
+            ["reason"],
+            registry=r,
+        )
         self.sessions_rejected = Counter(
             "tracker_sessions_rejected", "Track calls refused, by reason", ["reason"], registry=r
         )

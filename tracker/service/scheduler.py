@@ -2,8 +2,9 @@
 
 One loop task collects up to ``max_batch`` frames round-robin over the sessions (waiting at
 most ``max_wait`` seconds for a batch to fill), runs the batch in a single worker thread (the
-models run on one device, one batch at a time), and hands each response to its session. The
-event loop only moves messages, so slow model work never delays reading or writing streams.
+models run on one device, one batch at a time), and hands each response, with what the model
+thread reported about it, to its session, on the loop. The event loop only moves messages, so
+slow model work never delays reading or writing streams.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from tracker._proto import tracker_pb2 as pb
 from tracker.service.batch import BatchRunner
 from tracker.service.metrics import ServiceMetrics
-from tracker.service.session import FrameJob, Session
+from tracker.service.session import FrameJob, FrameOutcome, Session
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,6 @@ class Scheduler:
         self.sessions: list[Session] = []
         self.executor = executor  # the server's single model thread
         self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
         self._next = 0  # round-robin start, so no stream always goes first
         self._task: asyncio.Task[None] | None = None
 
@@ -60,14 +59,6 @@ class Scheduler:
     def notify(self) -> None:
         self._wake.set()
 
-    async def wait_idle(self) -> None:
-        """Until no batch is running and no session has queued frames it may send."""
-        while True:
-            await self._idle.wait()
-            if not any(s.eligible for s in self.sessions):
-                return
-            await asyncio.sleep(0.005)
-
     async def _loop(self) -> None:
         while True:
             await self._wake.wait()
@@ -75,7 +66,6 @@ class Scheduler:
             batch = self._collect(self.max_batch)
             if not batch:
                 continue
-            self._idle.clear()
             try:
                 deadline = time.monotonic() + self.max_wait_s
                 while (
@@ -92,7 +82,6 @@ class Scheduler:
                 await self._run(batch)
             finally:
                 del batch  # do not keep the last frames (and their sessions) alive while idle
-                self._idle.set()
             if any(s.eligible for s in self.sessions):
                 self._wake.set()
 
@@ -132,15 +121,21 @@ class Scheduler:
         self.metrics.batch_size.observe(len(batch))
         loop = asyncio.get_running_loop()
         try:
-            responses = await loop.run_in_executor(self.executor, self.runner.run, batch)
+            answers = await loop.run_in_executor(self.executor, self.runner.run, batch)
         except Exception as error:  # BatchRunner catches model errors; this is a bug path
-            log.exception("a batch of %d frames failed", len(batch))
-            responses = [
-                pb.TrackResponse(
-                    frame_id=job.frame_id, timestamp=job.timestamp, error=f"server error: {error}"
+            self.runner.errors.error(log, f"a batch of {len(batch)} frames failed", error)
+            answers = [
+                (
+                    pb.TrackResponse(
+                        frame_id=job.frame_id, timestamp=job.timestamp, error="server error"
+                    ),
+                    FrameOutcome(),
                 )
                 for job in batch
             ]
-        for job, response in zip(batch, responses, strict=True):
-            job.session.deliver(response)
+        created = 0
+        for job, (response, outcome) in zip(batch, answers, strict=True):
+            created += job.session.deliver(response, outcome)
+        if created:
+            self.metrics.tracks_created.inc(created)
         self.metrics.active_tracks.set(sum(s.live_tracks for s in self.sessions))

@@ -5,6 +5,11 @@ arrives to a full queue (counted, reported); policy ``all`` makes ``put`` wait, 
 stops reading and HTTP/2 flow control slows the client. The scheduler takes frames only from
 sessions whose unsent responses are below the queue size, so a client that reads slowly
 cannot make the server pile up results either: memory per session is bounded both ways.
+
+A Session belongs to the event loop: only loop code reads or writes it. The model thread
+reads a job's ``spec`` and ``state`` (set when the session opens, never reassigned; the state
+is the model thread's own) and reports back through ``FrameOutcome``, which ``deliver``
+applies on the loop.
 """
 
 from __future__ import annotations
@@ -14,6 +19,10 @@ import collections
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import grpc
+import numpy as np
+from numpy.typing import NDArray
 
 from tracker._proto import tracker_pb2 as pb
 from tracker.pipeline import StreamState
@@ -32,6 +41,32 @@ class FrameJob:
     received: float  # time.perf_counter() when it arrived
     payload: FramePayload | None
     error: str = ""
+
+    @property
+    def spec(self) -> StreamSpec:
+        return self.session.spec
+
+    @property
+    def state(self) -> StreamState:
+        return self.session.state
+
+
+@dataclass(frozen=True)
+class FrameOutcome:
+    """What the model thread reports about a frame besides its response, for the loop."""
+
+    live_tracks: int | None = None
+    """The stream's live tracks after this frame (None: the frame was not tracked)."""
+    track_ids: NDArray[np.int64] | None = None
+    """Ids reported for this frame (None: the frame was not tracked)."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a call ends with an error status after its frames were answered."""
+
+    code: grpc.StatusCode
+    details: str
 
 
 @dataclass(eq=False)  # identity semantics: sessions are dict keys
@@ -52,6 +87,7 @@ class Session:
     live_tracks: int = 0
     closed: bool = False
     input_done: bool = False
+    failure: Failure | None = None
     last_activity: float = field(default_factory=time.monotonic)
     _ended: bool = False
     _space: asyncio.Event = field(default_factory=asyncio.Event)
@@ -80,8 +116,11 @@ class Session:
         self.queue.append(job)
         self.on_ready()
 
-    def finish_input(self) -> None:
-        """The client half-closed (or the server drains): answer what is queued, then end."""
+    def finish_input(self, failure: Failure | None = None) -> None:
+        """The client half-closed, the server drains, or the input broke (``failure``, the
+        status the call ends with): answer what is queued, then end."""
+        if failure is not None and self.failure is None:
+            self.failure = failure
         self.input_done = True
         self._maybe_end()
 
@@ -105,13 +144,25 @@ class Session:
     def eligible(self) -> bool:
         return not self.closed and bool(self.queue) and self.backlog < self.queue_size
 
-    def deliver(self, response: pb.TrackResponse) -> None:
+    def deliver(self, response: pb.TrackResponse, outcome: FrameOutcome | None = None) -> int:
+        """Queue a frame's response; apply what the model thread reported about it. Returns
+        the number of track ids reported for the first time (for the metrics)."""
         self.in_flight -= 1
         if self.closed:
-            return
+            return 0
+        created = 0
+        if outcome is not None and outcome.track_ids is not None and len(outcome.track_ids):
+            new = outcome.track_ids > self.highest_track_id
+            created = int(np.count_nonzero(new))
+            if created:
+                self.highest_track_id = int(outcome.track_ids.max())
+        if outcome is not None and outcome.live_tracks is not None:
+            self.live_tracks = outcome.live_tracks
+        response.frames_dropped = self.dropped
         self.answered += 1
         self.responses.put_nowait(response)
         self._maybe_end()
+        return created
 
     def response_sent(self) -> None:
         """A response went out: the session may take more frames now."""

@@ -39,6 +39,9 @@ class ServerSettings:
     max_wait_ms: float = 10.0
     max_message_bytes: int = 16 * 1024 * 1024
     max_pixels: int = 3840 * 2160
+    max_detections: int = 1000
+    max_tracks: int = 1000
+    max_gallery_mib: float = 256.0
     idle_timeout_s: float = 60.0
     queue_size: int = 4
     drain_timeout_s: float = 10.0
@@ -46,10 +49,19 @@ class ServerSettings:
     tls_key: str | None = None
     auth_token: str | None = None
     log_format: str = "text"
+    reuse_port: bool = False
 
     def __post_init__(self) -> None:
         problems = []
-        for name in ("max_sessions", "max_batch", "max_message_bytes", "max_pixels", "queue_size"):
+        for name in (
+            "max_sessions",
+            "max_batch",
+            "max_message_bytes",
+            "max_pixels",
+            "max_detections",
+            "max_tracks",
+            "queue_size",
+        ):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.torch_threads < 0:
@@ -57,6 +69,8 @@ class ServerSettings:
         for name in ("port", "metrics_port"):
             if not 0 <= getattr(self, name) <= 65535:
                 problems.append(f"{name} must be a port number 0-65535, got {getattr(self, name)}")
+        if not self.max_gallery_mib > 0:
+            problems.append(f"max_gallery_mib must be > 0, got {self.max_gallery_mib}")
         for name in ("max_wait_ms", "idle_timeout_s", "drain_timeout_s"):
             if getattr(self, name) < 0:
                 problems.append(f"{name} must be >= 0, got {getattr(self, name)}")
@@ -89,6 +103,13 @@ class ServerSettings:
 
 def _parse(name: str, env: str, raw: str, default: object) -> object:
     """Environment strings to the field's type (the type of its default)."""
+    if isinstance(default, bool):
+        value = raw.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise TrackerError(f"${env}={raw!r} is not a valid boolean for {name} (1/0, true/false)")
     if not isinstance(default, int | float):
         return raw
     kind = float if isinstance(default, float) else int
@@ -127,10 +148,28 @@ SETTINGS: dict[str, Setting] = {
         "--max-message-bytes", "TRACKER_MAX_MESSAGE_BYTES", "largest gRPC message accepted"
     ),
     "max_pixels": Setting("--max-pixels", "TRACKER_MAX_PIXELS", "largest frame (width*height)"),
+    "max_detections": Setting(
+        "--max-detections",
+        "TRACKER_MAX_DETECTIONS",
+        "detections per frame: more public detections are an in-band error, a detector's "
+        "are cut to the best-scoring",
+    ),
+    "max_tracks": Setting(
+        "--max-tracks",
+        "TRACKER_MAX_TRACKS",
+        "live tracks per stream: at the limit, a frame's detections are cut to the "
+        "best-scoring that cannot push the stream over it",
+    ),
+    "max_gallery_mib": Setting(
+        "--max-gallery-mib",
+        "TRACKER_MAX_GALLERY_MIB",
+        "appearance memory a stream may reserve: gallery_budget x feature bytes x "
+        "--max-tracks (galleries are allocated per track up front)",
+    ),
     "idle_timeout_s": Setting(
         "--idle-timeout",
         "TRACKER_IDLE_TIMEOUT_S",
-        "close a stream idle this many seconds (0 = never)",
+        "close a stream that sends no config or frame for this many seconds (0 = never)",
     ),
     "queue_size": Setting("--queue-size", "TRACKER_QUEUE_SIZE", "frames queued per stream"),
     "drain_timeout_s": Setting(
@@ -142,4 +181,10 @@ SETTINGS: dict[str, Setting] = {
         "--auth-token", "TRACKER_AUTH_TOKEN", "require 'authorization: Bearer <token>'"
     ),
     "log_format": Setting("--log-format", "TRACKER_LOG_FORMAT", "json or text"),
+    "reuse_port": Setting(
+        "--reuse-port",
+        "TRACKER_REUSE_PORT",
+        "let several servers listen on the same gRPC port (SO_REUSEPORT); off by default, so "
+        "a taken port is an error instead of a second server that gets half the clients",
+    ),
 }

@@ -1,11 +1,15 @@
 """Protobuf messages <-> our types, validated at the boundary with messages a client can act on.
 
 A bad config raises ``ConfigError`` (the call ends with INVALID_ARGUMENT); a bad frame raises
-``FrameError`` (answered in-band, the stream goes on).
+``FrameError`` (answered in-band, the stream goes on). Everything a frame carries is checked
+here, in the dtypes the models and the tracker will use, before it can join a batch with other
+streams' frames: a value that is finite as a double but infinite as float32 fails here, for
+its own frame only.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,6 +21,7 @@ from tracker.core import DeepSortConfig, Detections, Tracks
 from tracker.detect.base import FrameDetections
 from tracker.io.codec import FrameError, check_pixels, image_size, raw_to_bgr
 from tracker.pipeline import DetectionFilter
+from tracker.service.logs import safe_text
 
 PUBLIC_DETECTOR = "public"
 NO_EMBEDDER = "none"
@@ -74,8 +79,11 @@ def spec_from_config(
     detector_name: str | None,
     embedder_name: str | None,
     default_tracker: DeepSortConfig,
+    max_gallery_budget: int | None = None,
 ) -> StreamSpec:
-    """Check a StreamConfig against what this server runs."""
+    """Check a StreamConfig against what this server runs. ``max_gallery_budget`` bounds
+    the features kept per track of streams that use the embedder (the server derives it from
+    its memory limit); motion-only streams keep no features."""
     detector = config.detector.strip()
     if detector == PUBLIC_DETECTOR:
         public = True
@@ -88,7 +96,7 @@ def spec_from_config(
         )
     else:
         raise ConfigError(
-            f"unknown detector {detector!r}; this server runs {detector_name!r} "
+            f"unknown detector {safe_text(detector)!r}; this server runs {detector_name!r} "
             f"(or use {PUBLIC_DETECTOR!r} to send your own detections)"
         )
     embedder = config.embedder.strip()
@@ -100,19 +108,29 @@ def spec_from_config(
         use_embedder = True
     else:
         runs = repr(embedder_name) if embedder_name else "no embedder"
-        raise ConfigError(f"unknown embedder {embedder!r}; this server runs {runs} (or 'none')")
-    if not 0.0 <= config.min_score <= 1.0 or not np.isfinite(config.min_score):
+        raise ConfigError(
+            f"unknown embedder {safe_text(embedder)!r}; this server runs {runs} (or 'none')"
+        )
+    if not 0.0 <= config.min_score <= 1.0:  # NaN fails this too
         raise ConfigError(f"min_score must be in [0, 1], got {config.min_score}")
     if config.drop_policy not in _POLICIES:
         raise ConfigError(f"unknown drop_policy {config.drop_policy}")
     classes = np.asarray(config.classes, np.int64) if len(config.classes) else None
+    tracker = tracker_config(config.tracker, default_tracker)
+    too_big = max_gallery_budget is not None and tracker.gallery_budget > max_gallery_budget
+    if use_embedder and too_big:
+        raise ConfigError(
+            f"tracker.gallery_budget {tracker.gallery_budget} is over this server's limit of "
+            f"{max_gallery_budget} features per track (--max-gallery-mib per stream over "
+            "--max-tracks tracks)"
+        )
     return StreamSpec(
-        stream_id=config.stream_id or "unnamed",
+        stream_id=safe_text(config.stream_id) or "unnamed",
         public_detections=public,
         use_embedder=use_embedder,
         classes=classes,
         min_score=float(config.min_score),
-        tracker=tracker_config(config.tracker, default_tracker),
+        tracker=tracker,
         policy=_POLICIES[config.drop_policy],
     )
 
@@ -128,6 +146,10 @@ def tracker_config(params: pb.TrackerParams, default: DeepSortConfig) -> DeepSor
         f.name: getattr(default, f.name) for f in default.__dataclass_fields__.values()
     }
     for field, value in params.ListFields():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"tracker.{field.name} must be a finite number, got {value}")
+        if isinstance(value, str):
+            value = safe_text(value)
         if field.name == "disable_motion_gating":
             if value:
                 values["gating_threshold"] = None
@@ -139,7 +161,9 @@ def tracker_config(params: pb.TrackerParams, default: DeepSortConfig) -> DeepSor
         raise ConfigError(f"bad tracker parameters: {error}") from None
 
 
-def payload_from_frame(frame: pb.Frame, spec: StreamSpec, max_pixels: int) -> FramePayload:
+def payload_from_frame(
+    frame: pb.Frame, spec: StreamSpec, max_pixels: int, max_detections: int = 1000
+) -> FramePayload:
     """Cheap checks on the event loop; the pixel limit is applied before any decoding."""
     kind = frame.WhichOneof("image")
     encoded = None
@@ -158,26 +182,40 @@ def payload_from_frame(frame: pb.Frame, spec: StreamSpec, max_pixels: int) -> Fr
         raise FrameError(f"frame has no image, but {why} needs one")
     detections = None
     if spec.public_detections:
-        detections = detections_from_proto(frame.detections)
+        detections = detections_from_proto(frame.detections, max_detections)
     elif frame.HasField("detections"):
         raise FrameError("frame carries detections, but the stream's detector is not 'public'")
     return FramePayload(encoded, pixels, detections)
 
 
-def detections_from_proto(message: pb.Detections) -> FrameDetections:
-    boxes = np.asarray(message.boxes, np.float64)
-    if len(boxes) % 4:
-        raise FrameError(f"detections.boxes needs 4 values per box, got {len(boxes)} values")
-    n = len(boxes) // 4
+def detections_from_proto(message: pb.Detections, max_detections: int = 1000) -> FrameDetections:
+    """Client detections as the tracker will get them (float32), checked by the tracker's own
+    validation on exactly those arrays, so nothing that passes can fail a batch later."""
+    if len(message.boxes) % 4:
+        raise FrameError(
+            f"detections.boxes needs 4 values per box, got {len(message.boxes)} values"
+        )
+    n = len(message.boxes) // 4
+    if n > max_detections:
+        raise FrameError(
+            f"{n} detections in one frame is over the server's limit of {max_detections}"
+        )
+    with np.errstate(over="ignore", invalid="ignore"):  # too big for float32: inf, caught below
+        boxes = np.asarray(message.boxes, np.float64).astype(np.float32).reshape(n, 4)
+        scores = np.asarray(message.scores, np.float64).astype(np.float32)
     classes = np.asarray(message.class_ids, np.int64) if len(message.class_ids) else None
+    if not np.isfinite(boxes).all():
+        bad = int(np.flatnonzero(~np.isfinite(boxes).all(axis=1))[0])
+        raw = list(message.boxes[4 * bad : 4 * bad + 4])
+        raise FrameError(f"bad detections: box {bad} is not finite as float32: {raw}")
     try:
-        checked = Detections.from_arrays(boxes.reshape(n, 4), message.scores, classes)
+        checked = Detections.from_arrays(boxes, scores, classes)
     except ValueError as error:
-        raise FrameError(f"bad detections: {error}") from None
-    keep = checked.index  # zero-area boxes are dropped by the check; keep the rest in order
+        raise FrameError(f"bad detections: {safe_text(str(error), 200)}") from None
+    keep = checked.index  # boxes the tracker would drop (zero area) are left out, in order
     return FrameDetections(
-        boxes.reshape(n, 4)[keep].astype(np.float32),
-        np.asarray(message.scores, np.float32)[keep],
+        boxes[keep],
+        scores[keep],
         (np.zeros(n, np.int64) if classes is None else classes)[keep],
     )
 
