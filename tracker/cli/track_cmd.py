@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tracker.cli.options import add_tracker_options, tracker_config
+from tracker.cli.options import add_runtime_option, add_tracker_options, tracker_config
 from tracker.errors import TrackerError
 
 DETECTOR_CHOICES = ("auto", "yolov5", "yolo", "frcnn", "frcnn-mobilenet")
@@ -62,6 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     frames.add_argument(
         "--threads", type=int, help="torch CPU threads (default: torch's choice, one per core)"
     )
+    add_runtime_option(frames)
     frames.add_argument(
         "--score-threshold", type=float, default=0.1, help="detector score threshold (0.1)"
     )
@@ -135,9 +136,12 @@ def _run_frames(args: argparse.Namespace) -> int:
         score_threshold=args.score_threshold,
         classes=args.classes,
         image_size=args.image_size,
+        runtime=args.runtime,
     )
     embedder_name = "none" if args.motion_only else args.embedder
-    embedder = build_embedder(embedder_name, args.embedder_weights, device=args.device)
+    embedder = build_embedder(
+        embedder_name, args.embedder_weights, device=args.device, runtime=args.runtime
+    )
     pipeline = Pipeline(detector, embedder, config)
     print(
         f"{source.name}: detector {detector.name}, "

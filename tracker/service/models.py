@@ -32,7 +32,10 @@ def build_pipeline(settings: ServerSettings) -> Pipeline:
                 "use --detector none to serve public-detection streams"
             ) from None
         detector = build_detector(
-            settings.detector, weights=settings.detector_weights, device=settings.device
+            settings.detector,
+            weights=settings.detector_weights,
+            device=settings.device,
+            runtime=settings.runtime,
         )
     embedder = None
     if settings.embedder != "none":
@@ -44,6 +47,9 @@ def build_pipeline(settings: ServerSettings) -> Pipeline:
                 "use --embedder none for motion-only tracking"
             ) from None
         embedder = build_embedder(
-            settings.embedder, weights=settings.embedder_weights, device=settings.device
+            settings.embedder,
+            weights=settings.embedder_weights,
+            device=settings.device,
+            runtime=settings.runtime,
         )
     return Pipeline(detector, embedder)
