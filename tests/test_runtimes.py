@@ -294,3 +294,29 @@ def test_threads_follow_torch_by_default(tmp_path: Path) -> None:
     torch.set_num_threads(1)
     assert default_threads() == 1
     assert os.cpu_count()
+
+
+def test_cuda_export_is_checked_on_cpu_then_opened_on_cuda(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check proves the graph equals torch (fp32, CPU); the CUDA session (TensorRT fp16
+    where installed) is opened from the cached file afterwards, and from the cache next time."""
+    import tracker.runtime.export as export_module
+
+    real_open = export_module.open_session
+    opened: list[tuple[str, str]] = []
+
+    def fake_open(path: Path, runtime: str, device_type: str = "cpu", threads: int | None = None):  # type: ignore[no-untyped-def]
+        opened.append(
+            (Path(path).suffixes[-2] if len(Path(path).suffixes) > 1 else "", device_type)
+        )
+        return real_open(path, runtime, "cpu", threads)
+
+    monkeypatch.setattr(export_module, "open_session", fake_open)
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    weights = tmp_path / "w.pt"
+    weights.write_bytes(b"w")
+    exported_session(tiny_spec(weights, [], Tolerance(1e-5, 1e-5)), "onnx", "cuda")
+    exported_session(tiny_spec(weights, [], Tolerance(1e-5, 1e-5)), "onnx", "cuda")
+    assert [device for _, device in opened] == ["cpu", "cuda", "cuda"]
+    assert opened[0][0] == ".tmp", "the check ran on the not yet cached file"
