@@ -82,3 +82,17 @@ def test_max_frames_stops_an_endless_source() -> None:
 def test_a_pipeline_without_detector_is_refused() -> None:
     with pytest.raises(ValueError, match="no detector"):
         track_source_staged(EndlessSource(), Pipeline(None, None), max_frames=1)
+
+
+def test_track_cli_overlap_writes_the_same_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tracker.cli import main
+
+    common = ["track", "--source", str(PETS), "--detector", "yolov5", "--max-frames", "6",
+              "--quiet", "--threads", "1"]  # fmt: skip
+    assert main([*common, "--out", str(tmp_path / "a.txt")]) == 0
+    assert main([*common, "--overlap", "--out", str(tmp_path / "b.txt")]) == 0
+    assert (tmp_path / "a.txt").read_bytes() == (tmp_path / "b.txt").read_bytes()
+    assert main([*common, "--overlap", "--save-video", str(tmp_path / "v.mp4")]) == 2
+    assert "--overlap cannot write --save-video" in capsys.readouterr().err
