@@ -320,3 +320,21 @@ def test_cuda_export_is_checked_on_cpu_then_opened_on_cuda(
     exported_session(tiny_spec(weights, [], Tolerance(1e-5, 1e-5)), "onnx", "cuda")
     assert [device for _, device in opened] == ["cpu", "cuda", "cuda"]
     assert opened[0][0] == ".tmp", "the check ran on the not yet cached file"
+
+
+def test_export_cli_fills_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tracker.cli import main
+
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path))
+    args = ["export", "--cache", "--runtime", "onnx", "--embedder", "market-cnn"]
+    assert main([*args, "--frame-size", "640x360"]) == 0
+    names = sorted(p.name.split("-", 1)[1] for p in (tmp_path / "exports").iterdir())
+    assert names == [
+        f"market-cnn-{EXPORT_VERSION}-onnx-128x64.onnx",
+        f"yolov5-{EXPORT_VERSION}-onnx-384x640.onnx",  # 640x360 letterboxed: 640x384
+    ]
+    assert "detector onnx, embedder onnx" in capsys.readouterr().out
+    assert main([*args, "--frame-size", "wide"]) == 2
+    assert main(["export"]) == 2
