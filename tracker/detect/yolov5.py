@@ -21,7 +21,7 @@ from torch import nn
 
 from tracker.detect.base import FrameDetections
 from tracker.detect.frames import class_lookup, map_and_filter, parse_class_map, to_bgr_batch
-from tracker.detect.letterbox import letterbox, stack_padded
+from tracker.detect.letterbox import letterbox_batch
 from tracker.device import resolve_device
 from tracker.errors import TrackerError
 from tracker.runtime.export import ExportSpec, PixelInput, Tolerance, exported_session
@@ -225,12 +225,11 @@ class YoloV5Detector:
         if not frames:
             return []
         images = to_bgr_batch(frames)
-        boxed = [letterbox(image, self.image_size, square=self.square) for image in images]
-        batch = stack_padded([image for image, _ in boxed])
+        batch, boxes = letterbox_batch(images, self.image_size, square=self.square)
         raw = self._forward(batch)
         return [
             self._postprocess(prediction, box.to_original)
-            for prediction, (_, box) in zip(raw, boxed, strict=True)
+            for prediction, box in zip(raw, boxes, strict=True)
         ]
 
     def _forward(self, batch: NDArray[np.uint8]) -> torch.Tensor:
