@@ -338,3 +338,36 @@ def test_export_cli_fills_the_cache(
     assert "detector onnx, embedder onnx" in capsys.readouterr().out
     assert main([*args, "--frame-size", "wide"]) == 2
     assert main(["export"]) == 2
+
+
+def test_runtime_option_on_track_demo_and_serve(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker.cli import build_parser
+    from tracker.service.models import build_pipeline
+    from tracker.service.settings import ServerSettings
+
+    parser = build_parser()
+    track = parser.parse_args(["track", "--source", "x", "--out", "o", "--runtime", "openvino"])
+    demo = parser.parse_args(["demo", "--runtime", "torch"])
+    serve = parser.parse_args(["serve", "--runtime", "onnx"])
+    assert (track.runtime, demo.runtime, serve.runtime) == ("openvino", "torch", "onnx")
+    assert parser.parse_args(["track", "--source", "x"]).runtime == "auto"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["track", "--source", "x", "--runtime", "tvm"])
+    assert ServerSettings.resolve({}, {"TRACKER_RUNTIME": "openvino"}).runtime == "openvino"
+    with pytest.raises(TrackerError, match="runtime must be one of"):
+        ServerSettings(runtime="tvm")
+
+    seen: dict[str, str] = {}
+
+    def fake_detector(name: str, **kwargs: object) -> object:
+        seen["detector"] = str(kwargs["runtime"])
+        return object()
+
+    def fake_embedder(name: str, **kwargs: object) -> object:
+        seen["embedder"] = str(kwargs["runtime"])
+        return None
+
+    monkeypatch.setattr("tracker.detect.build_detector", fake_detector)
+    monkeypatch.setattr("tracker.reid.build_embedder", fake_embedder)
+    build_pipeline(ServerSettings(runtime="onnx", torch_threads=0))
+    assert seen == {"detector": "onnx", "embedder": "onnx"}
