@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,13 @@ def shared_weights() -> Path:
     if not (weights / "PROVENANCE.md").is_file():
         pytest.fail(f"weights not found at {weights}: the repository expects ../shared beside it")
     return weights
+
+
+@pytest.fixture(scope="session", autouse=True)
+def export_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Model exports (tracker.runtime) go to a fresh folder per test session, never to the
+    user's ~/.cache: the tests see the first-use export and its check every time."""
+    folder = tmp_path_factory.mktemp("tracker-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRACKER_CACHE_DIR", str(folder))
+        yield folder

@@ -218,3 +218,55 @@ def test_build_detector_names() -> None:
     # yolov8n.pt is not available offline here, so auto falls back to YOLOv5n.
     assert auto.name.startswith("yolov5:") or auto.name.startswith("yolo:")
     assert build_detector("yolov5", device="cpu", image_size=320).image_size == 320  # type: ignore[attr-defined]
+
+
+def _letterbox_reference(image: np.ndarray, size: int, square: bool) -> tuple[np.ndarray, tuple]:
+    """YOLOv5's own recipe (resize, then copyMakeBorder), as the code did before it learnt to
+    resize straight into the batch."""
+    h, w = image.shape[:2]
+    gain = min(size / h, size / w)
+    new_w, new_h = round(w * gain), round(h * gain)
+    dw, dh = size - new_w, size - new_h
+    if not square:
+        dw, dh = dw % 32, dh % 32
+    resized = image if (new_w, new_h) == (w, h) else cv2.resize(image, (new_w, new_h))
+    top, bottom = round(dh / 2 - 0.1), round(dh / 2 + 0.1)
+    left, right = round(dw / 2 - 0.1), round(dw / 2 + 0.1)
+    padded = cv2.copyMakeBorder(resized, top, bottom, left, right, cv2.BORDER_CONSTANT,
+                                value=(114, 114, 114))  # fmt: skip
+    return padded, (gain, dw / 2, dh / 2)
+
+
+def test_letterbox_into_the_batch_equals_yolov5s_recipe() -> None:
+    from tracker.detect.letterbox import letterbox_batch, stack_padded
+
+    rng = np.random.default_rng(0)
+    examples = 150
+    for _ in range(examples):
+        images = [
+            rng.integers(
+                0, 256, (int(rng.integers(1, 900)), int(rng.integers(1, 900)), 3), np.uint8
+            )
+            for _ in range(int(rng.integers(1, 4)))
+        ]
+        size, square = int(rng.choice([320, 416, 480, 512, 640])), bool(rng.integers(0, 2))
+        expected = [_letterbox_reference(image, size, square) for image in images]
+        batch, boxes = letterbox_batch(images, size, square=square)
+        np.testing.assert_array_equal(batch, stack_padded([padded for padded, _ in expected]))
+        for box, (_, (gain, pad_x, pad_y)) in zip(boxes, expected, strict=True):
+            assert (box.gain, box.pad_x, box.pad_y) == (gain, pad_x, pad_y)
+    print(f"{examples} random batches letterboxed identically")
+
+
+@pytest.mark.parametrize("size", [640, 416])
+def test_boxes_map_back_to_full_frame_pixels(size: int) -> None:
+    """A box drawn in the frame comes back at the same place from the letterboxed input, for
+    any input size (what lets the detector run smaller than the frame)."""
+    from tracker.detect.letterbox import letterbox_batch
+
+    frame = np.zeros((576, 768, 3), np.uint8)
+    frame[100:300, 200:260] = 255
+    batch, (box,) = letterbox_batch([frame], size, square=False)
+    ys, xs = np.nonzero(batch[0, :, :, 0] == 255)
+    in_net = np.array([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], np.float32)
+    np.testing.assert_allclose(box.to_original(in_net), [[200, 100, 260, 300]], atol=1.5 / box.gain)

@@ -25,7 +25,7 @@ TORCH_EMBEDDERS = {"osnet": 512, "osnet-market": 512, "market-cnn": 512, "mobile
 
 @pytest.fixture(scope="module")
 def embedders() -> dict[str, Embedder]:
-    built = {name: build_embedder(name, device="cpu") for name in TORCH_EMBEDDERS}
+    built = {name: build_embedder(name, device="cpu", runtime="torch") for name in TORCH_EMBEDDERS}
     return {name: e for name, e in built.items() if e is not None}
 
 

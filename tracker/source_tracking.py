@@ -1,7 +1,8 @@
 """Tracking a frame source (video, image folder, MOT sequence, stream) end to end.
 
-Frames are read in batches of ``batch`` and pushed through ``Pipeline.process`` (one detector
-call per batch, one embedder call for all crops of the batch). Every stage is timed, decode
+Frames are read in chunks of ``batch``: one detector call per chunk, then
+``Pipeline.process_detections`` (one embedder call for all crops of the chunk, then the
+tracker). Every stage is timed, decode
 included, so the summary tells where the time goes.
 
 A frame that cannot be decoded is that frame's error only: it is counted and reported (as the
@@ -12,8 +13,8 @@ result files hold every frame that was tracked.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 
@@ -24,8 +25,9 @@ from tracker.detect.base import FrameDetections
 from tracker.io.codec import FrameError
 from tracker.io.mot import ResultCollector
 from tracker.io.sources import Frame, FrameSource, SourceFrame
-from tracker.pipeline import FrameResult, Pipeline, StreamState
+from tracker.pipeline import FrameResult, Pipeline
 from tracker.render import TrackRenderer, VideoSink
+from tracker.staged import run_stages
 
 STAGES = ("decode", "detect", "embed", "track")
 
@@ -60,24 +62,53 @@ class SourceRun:
         return text
 
 
-def _decoded_batches(
+@dataclass(frozen=True)
+class _Chunk:
+    """Up to ``batch`` frames on their way through the stages."""
+
+    frames: list[tuple[int, Frame]]  # decoded (bad frames already left out and reported)
+    read: int  # frames taken from the source, bad ones included
+    decode_seconds: float
+    detections: list[FrameDetections] | None = None
+    detect_seconds: float = 0.0
+
+
+def _decoded_chunks(
     frames: Iterator[SourceFrame], batch: int, errors: list[str]
-) -> Iterator[tuple[list[tuple[int, Frame]], float, int]]:
-    """Batches of up to ``batch`` decoded frames, the seconds spent reading and decoding
-    them, and how many frames were read (bad ones are listed in ``errors`` and left out)."""
+) -> Iterator[_Chunk]:
+    """Chunks of up to ``batch`` decoded frames; frames that cannot be decoded are listed in
+    ``errors`` and left out."""
     while True:
         start = time.perf_counter()
-        chunk = list(islice(frames, batch))
+        taken = list(islice(frames, batch))
+        if not taken:
+            return
         decoded = []
-        for frame in chunk:
+        for frame in taken:
             try:
                 decoded.append((frame.frame_id, frame.pixels()))
             except FrameError as error:
                 errors.append(f"frame {frame.frame_id}: {error}")
-        elapsed = time.perf_counter() - start
-        if not chunk:
-            return
-        yield decoded, elapsed, len(chunk)
+        yield _Chunk(decoded, len(taken), time.perf_counter() - start)
+
+
+def _detector_stage(
+    pipeline: Pipeline, public_detections: Mapping[int, FrameDetections] | None
+) -> Callable[[_Chunk], _Chunk]:
+    """One detector call per chunk, or the chunk's public detections."""
+    empty = FrameDetections.empty()
+
+    def detect(chunk: _Chunk) -> _Chunk:
+        start = time.perf_counter()
+        if public_detections is not None:
+            found = [public_detections.get(index, empty) for index, _ in chunk.frames]
+        elif chunk.frames and pipeline.detector is not None:
+            found = pipeline.detector.detect([frame for _, frame in chunk.frames])
+        else:
+            found = []
+        return replace(chunk, detections=found, detect_seconds=time.perf_counter() - start)
+
+    return detect
 
 
 def track_source(
@@ -90,12 +121,17 @@ def track_source(
     max_frames: int | None = None,
     progress: bool = True,
     public_detections: Mapping[int, FrameDetections] | None = None,
+    overlap: bool = False,
 ) -> SourceRun:
     """Track every frame of ``source``; optionally write MOT results, our detections as a MOT
     det file (so other trackers can be fed the same boxes) and an annotated video.
 
     ``public_detections`` (frame id -> boxes) replaces the detector: MOTChallenge's
-    public-detection protocol, with the frames still used for re-ID crops."""
+    public-detection protocol, with the frames still used for re-ID crops. ``overlap`` runs
+    decode, detect and embed + associate in threads of their own (``tracker.staged``): the
+    same calls on the same chunks, so the same results, with both cores busy."""
+    if pipeline.detector is None and public_detections is None:
+        raise ValueError("this pipeline has no detector; give public_detections")
     stream = pipeline.new_stream()
     run = SourceRun()
     tracks_out, dets_out = ResultCollector(), ResultCollector()
@@ -106,13 +142,20 @@ def track_source(
     if max_frames is not None:
         frames = islice(frames, max_frames)
         total = min(total, max_frames) if total else max_frames
+    chunks = _decoded_chunks(frames, max(batch, 1), run.errors)
+    detect = _detector_stage(pipeline, public_detections)
+    detected = run_stages(chunks, [detect], names=["detect"]) if overlap else map(detect, chunks)
     bar = tqdm(total=total, desc=source.name, unit="frame", disable=not progress)
     start = time.perf_counter()
     try:
-        for chunk, decode_seconds, read in _decoded_batches(frames, max(batch, 1), run.errors):
-            results = _track_chunk(pipeline, stream, chunk, public_detections)
-            run.stage_seconds["decode"] += decode_seconds
-            for (index, frame), result in zip(chunk, results, strict=True):
+        for chunk in detected:
+            results = pipeline.process_detections(
+                [(stream, frame, dets) for (_, frame), dets in
+                 zip(chunk.frames, chunk.detections or [], strict=True)]
+            )  # fmt: skip
+            run.stage_seconds["decode"] += chunk.decode_seconds
+            run.stage_seconds["detect"] += chunk.detect_seconds
+            for (index, frame), result in zip(chunk.frames, results, strict=True):
                 _account(run, result)
                 tracks = result.tracks
                 tracks_out.add(index, tracks.ids, tracks.boxes, tracks.scores)
@@ -120,11 +163,14 @@ def track_source(
                 dets_out.add(index, np.full(len(dets), -1), dets.boxes, dets.scores)
                 if renderer is not None and sink is not None:
                     sink.write(renderer.draw(frame, tracks.ids, tracks.boxes))
-            run.frames += len(chunk)
+            run.frames += len(chunk.frames)
             run.wall_seconds = time.perf_counter() - start
-            bar.update(read)
+            bar.update(chunk.read)
             bar.set_postfix(fps=f"{run.fps:.1f}", tracks=len(run.track_ids), errors=len(run.errors))
     finally:  # also on Ctrl-C or a failing model: keep what was tracked
+        close = getattr(detected, "close", None)
+        if close is not None:
+            close()  # stops the stage threads
         bar.close()
         if sink is not None:
             sink.close()
@@ -136,25 +182,8 @@ def track_source(
     return run
 
 
-def _track_chunk(
-    pipeline: Pipeline,
-    stream: StreamState,
-    chunk: list[tuple[int, Frame]],
-    public_detections: Mapping[int, FrameDetections] | None,
-) -> list[FrameResult]:
-    if not chunk:
-        return []
-    if public_detections is None:
-        return pipeline.process([(stream, frame) for _, frame in chunk])
-    empty = FrameDetections.empty()
-    return pipeline.process_detections(
-        [(stream, frame, public_detections.get(index, empty)) for index, frame in chunk]
-    )
-
-
 def _account(run: SourceRun, result: FrameResult) -> None:
     times = result.times
-    run.stage_seconds["detect"] += times.detect
     run.stage_seconds["embed"] += times.embed
     run.stage_seconds["track"] += times.track
     run.detections += len(result.detections)

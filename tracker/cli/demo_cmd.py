@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tracker.cli.options import add_runtime_option
 from tracker.errors import TrackerError
 
 SEQUENCE = "PETS09-S2L1"
@@ -47,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--embedder-weights", help="embedder weights file")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda (default auto)")
+    add_runtime_option(parser)
     parser.add_argument(
         "--torch-threads",
         type=int,
@@ -108,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         port=0,
         metrics_port=0,
         device=args.device,
+        runtime=args.runtime,
         torch_threads=args.torch_threads,
         detector="none" if detections is not None else args.detector,
         detector_weights=args.detector_weights,

@@ -11,6 +11,22 @@ from tracker.errors import TrackerError
 
 _TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
 
+RUNTIME_CHOICES = ("auto", "torch", "onnx", "openvino")
+RUNTIME_HELP = (
+    "inference runtime for the detector and embedder: auto (CPU: the fastest installed per "
+    "model, ONNX Runtime for YOLOv5, OpenVINO for re-ID, else torch; CUDA: torch fp16), torch, "
+    "onnx (TensorRT/CUDA providers where installed) or "
+    "openvino. Exports are made from the same weights on first use, checked against torch and "
+    "cached in $TRACKER_CACHE_DIR/exports (default ~/.cache/tracker/exports)"
+)
+
+
+def add_runtime_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--runtime`` as ``track`` and ``demo`` take it (``serve`` has it as a setting)."""
+    parser.add_argument(
+        "--runtime", choices=RUNTIME_CHOICES, default="auto", help=f"{RUNTIME_HELP} (auto)"
+    )
+
 
 def add_tracker_options(parser: argparse.ArgumentParser) -> None:
     names = ", ".join(f.name for f in fields(DeepSortConfig))

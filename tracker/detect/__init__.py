@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 DETECTOR_NAMES = ("auto", "yolov5", "yolo", "frcnn", "frcnn-mobilenet")
 DEFAULT_SCORE_THRESHOLD = 0.1
 """Low on purpose: the tracker's own score stages decide what starts a track."""
+DEFAULT_IMAGE_SIZE = 640
+"""YOLOv5's letterbox size (long side)."""
 
 
 def build_detector(
@@ -27,12 +29,16 @@ def build_detector(
     score_threshold: float = DEFAULT_SCORE_THRESHOLD,
     classes: Mapping[int, int] | Sequence[int] | None = None,
     image_size: int | None = None,
+    runtime: str = "auto",
+    threads: int | None = None,
 ) -> Detector:
     """Build a detector by name.
 
     ``auto`` uses ultralytics' COCO ``yolov8n.pt`` when its weights resolve locally, and the
     YOLOv5n state_dict otherwise (logging which). ``classes`` maps model classes to ours
-    (default: COCO person -> 0).
+    (default: COCO person -> 0). ``runtime`` (``auto``, ``torch``, ``onnx``, ``openvino``)
+    applies to YOLOv5; the others run in torch (``auto``) or refuse another runtime.
+    ``threads`` (exported runtimes): ``None`` follows torch's thread count.
     """
     common = {"device": device, "score_threshold": score_threshold, "classes": classes}
     if name == "auto":
@@ -40,7 +46,18 @@ def build_detector(
     if name == "yolov5":
         from tracker.detect.yolov5 import YoloV5Detector
 
-        return YoloV5Detector(weights, image_size=image_size or 640, **common)  # type: ignore[arg-type]
+        return YoloV5Detector(
+            weights,
+            image_size=image_size or DEFAULT_IMAGE_SIZE,
+            runtime=runtime,
+            threads=threads,
+            **common,  # type: ignore[arg-type]
+        )
+    if runtime not in ("auto", "torch"):
+        raise TrackerError(
+            f"runtime {runtime!r} is available for the yolov5 detector only; "
+            f"{name!r} runs in torch (--runtime torch or auto)"
+        )
     if name == "yolo":
         from tracker.detect.yolo import UltralyticsDetector
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
 
 import cv2
 import numpy as np
@@ -33,29 +32,72 @@ class Letterbox:
         return out
 
 
-def letterbox(
-    image: NDArray[np.uint8], size: int, stride: int = 32, square: bool = True
-) -> tuple[NDArray[np.uint8], Letterbox]:
-    """YOLOv5's letterbox: long side to ``size``; pad to ``size x size`` (``square``) or only to
-    the next multiple of ``stride`` (the minimal rectangle), centred, rounding as YOLOv5 does."""
-    h, w = image.shape[:2]
+@dataclass(frozen=True)
+class Placement:
+    """Where a letterboxed frame goes: resized to ``new_w x new_h`` at ``(top, left)`` in an
+    ``out_h x out_w`` canvas of ``PAD_VALUE``."""
+
+    box: Letterbox
+    new_w: int
+    new_h: int
+    top: int
+    left: int
+    out_h: int
+    out_w: int
+
+
+def placement(h: int, w: int, size: int, stride: int = 32, square: bool = True) -> Placement:
+    """YOLOv5's letterbox geometry: long side to ``size``; pad to ``size x size`` (``square``)
+    or only to the next multiple of ``stride`` (the minimal rectangle), centred, rounding as
+    YOLOv5 does."""
     gain = min(size / h, size / w)
     new_w, new_h = round(w * gain), round(h * gain)
     dw, dh = size - new_w, size - new_h
     if not square:
         dw, dh = dw % stride, dh % stride
     half_w, half_h = dw / 2, dh / 2
-    resized = (
-        image
-        if (new_w, new_h) == (w, h)
-        else cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
-    )
     top, bottom = round(half_h - 0.1), round(half_h + 0.1)
     left, right = round(half_w - 0.1), round(half_w + 0.1)
-    padded = cv2.copyMakeBorder(
-        resized, top, bottom, left, right, cv2.BORDER_CONSTANT, value=(PAD_VALUE,) * 3
+    return Placement(
+        Letterbox(gain, half_w, half_h, h, w),
+        new_w,
+        new_h,
+        top,
+        left,
+        new_h + top + bottom,
+        new_w + left + right,
     )
-    return cast(NDArray[np.uint8], padded), Letterbox(gain, half_w, half_h, h, w)
+
+
+def letterbox(
+    image: NDArray[np.uint8], size: int, stride: int = 32, square: bool = True
+) -> tuple[NDArray[np.uint8], Letterbox]:
+    """One frame letterboxed into its own array (see ``placement``)."""
+    batch, (box,) = letterbox_batch([image], size, stride, square)
+    return batch[0], box
+
+
+def letterbox_batch(
+    images: Sequence[NDArray[np.uint8]], size: int, stride: int = 32, square: bool = True
+) -> tuple[NDArray[np.uint8], list[Letterbox]]:
+    """Frames letterboxed straight into one ``B x H x W x 3`` batch: each frame is resized
+    into its slot (no per-frame canvas, no stacking copy); frames of different sizes are
+    padded at the bottom/right to the largest, which moves no coordinates."""
+    places = [placement(image.shape[0], image.shape[1], size, stride, square) for image in images]
+    height = max(p.out_h for p in places)
+    width = max(p.out_w for p in places)
+    batch = np.full((len(images), height, width, 3), PAD_VALUE, np.uint8)
+    for i, (image, p) in enumerate(zip(images, places, strict=True)):
+        slot = batch[i, p.top : p.top + p.new_h, p.left : p.left + p.new_w]
+        if (p.new_w, p.new_h) == (image.shape[1], image.shape[0]):
+            slot[...] = image
+        else:
+            resized = cv2.resize(
+                image, (p.new_w, p.new_h), dst=slot, interpolation=cv2.INTER_LINEAR
+            )
+            if resized is not slot and not np.shares_memory(resized, slot):
+                slot[...] = resized  # OpenCV could not write in place (unusual strides)
+    return batch, [p.box for p in places]
 
 
 def stack_padded(images: Sequence[NDArray[np.uint8]]) -> NDArray[np.uint8]:

@@ -12,7 +12,7 @@ import copy
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
@@ -21,16 +21,23 @@ from torch import nn
 
 from tracker.detect.base import FrameDetections
 from tracker.detect.frames import class_lookup, map_and_filter, parse_class_map, to_bgr_batch
-from tracker.detect.letterbox import letterbox, stack_padded
+from tracker.detect.letterbox import letterbox_batch
 from tracker.device import resolve_device
 from tracker.errors import TrackerError
+from tracker.runtime.export import ExportSpec, PixelInput, Tolerance, exported_session
 from tracker.weights import load_state_dict, resolve
+
+if TYPE_CHECKING:
+    from tracker.runtime.sessions import Session
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = "yolov5n.state_dict.pt"
 YOLOV5_BN_EPS = 1e-3  # YOLOv5's BatchNorm eps; ultralytics' default 1e-5 gives wrong outputs
 REQUIRED_KEYS = ("state_dict", "stride", "anchors", "names", "yaml")
+EXPORT_TOLERANCE = Tolerance(atol=2e-3, rtol=1e-4)
+"""Raw outputs are letterbox pixels (hundreds) and scores in [0, 1]: the relative part covers
+the boxes, the absolute part the scores."""
 
 
 class YoloV5Head(nn.Module):
@@ -129,8 +136,8 @@ def _output_channels(body: nn.Sequential, in_channels: int) -> list[int]:
     return channels
 
 
-def load_yolov5(path: Path) -> tuple[YoloV5Net, list[str]]:
-    """Build the network from a ``yolov5*.state_dict.pt`` checkpoint (strict load)."""
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """A ``yolov5*.state_dict.pt`` checkpoint, checked for the keys the network needs."""
     checkpoint = load_state_dict(path)
     missing = [key for key in REQUIRED_KEYS if key not in checkpoint]
     if missing:
@@ -138,6 +145,17 @@ def load_yolov5(path: Path) -> tuple[YoloV5Net, list[str]]:
             f"{path} is not a YOLOv5 state_dict checkpoint: missing {missing} "
             "(expected a dict with state_dict, stride, anchors, names, yaml)"
         )
+    return checkpoint
+
+
+def class_names(checkpoint: Mapping[str, Any]) -> list[str]:
+    names = checkpoint["names"]
+    return [names[i] for i in sorted(names)] if isinstance(names, Mapping) else list(names)
+
+
+def load_yolov5(path: Path) -> tuple[YoloV5Net, list[str]]:
+    """Build the network from a ``yolov5*.state_dict.pt`` checkpoint (strict load)."""
+    checkpoint = read_checkpoint(path)
     net = YoloV5Net(checkpoint)
     state = {key: value.float() for key, value in checkpoint["state_dict"].items()}
     try:
@@ -146,13 +164,16 @@ def load_yolov5(path: Path) -> tuple[YoloV5Net, list[str]]:
         raise TrackerError(
             f"{path} does not fit the YOLOv5 layout of its own yaml: {error}"
         ) from error
-    names = checkpoint["names"]
-    name_list = [names[i] for i in sorted(names)] if isinstance(names, Mapping) else list(names)
-    return net.eval(), name_list
+    return net.eval(), class_names(checkpoint)
 
 
 class YoloV5Detector:
-    """YOLOv5 on letterboxed frames, batched NMS per class, boxes in original pixels."""
+    """YOLOv5 on letterboxed frames, batched NMS per class, boxes in original pixels.
+
+    ``runtime`` ``torch`` runs the network eagerly (fp16 on CUDA); ``onnx`` / ``openvino`` run
+    an export of the same weights, one per letterbox shape (fixed height and width, dynamic
+    batch), made and checked against torch on first use and cached (``tracker.runtime``).
+    """
 
     def __init__(
         self,
@@ -165,24 +186,38 @@ class YoloV5Detector:
         max_detections: int = 300,
         square: bool = False,
         warmup: bool = True,
+        runtime: str = "torch",
+        threads: int | None = None,
     ) -> None:
-        path = resolve(weights or DEFAULT_WEIGHTS)
+        from tracker.runtime import resolve_runtime
+
+        if image_size % 32:
+            raise TrackerError(f"image size must be a multiple of 32, got {image_size}")
+        self.path = resolve(weights or DEFAULT_WEIGHTS)
         self.choice = resolve_device(device)
-        self.net, self.class_names = load_yolov5(path)
-        self.net.to(self.choice.device)
-        if self.choice.half:
-            self.net.half()
-        self.name = f"yolov5:{path.name}"
+        self.runtime = resolve_runtime(runtime, self.choice.device.type, "detector")
+        self.threads = threads
+        self.net: YoloV5Net | None = None
+        if self.runtime == "torch":
+            self.net, self.class_names = load_yolov5(self.path)
+            self.net.to(self.choice.device)
+            if self.choice.half:
+                self.net.half()
+        else:
+            self.class_names = class_names(read_checkpoint(self.path))
+        self._sessions: dict[tuple[int, int], Session] = {}
+        self.name = f"yolov5:{self.path.name}"
         self.score_threshold = float(score_threshold)
         self.iou_threshold = float(iou_threshold)
         self.max_detections = int(max_detections)
-        if image_size % 32:
-            raise TrackerError(f"image size must be a multiple of 32, got {image_size}")
         self.image_size = int(image_size)
         self.square = square
         self.class_map = parse_class_map(classes)
         self.lookup = class_lookup(self.class_map, len(self.class_names))
-        if warmup:
+        if warmup and self.net is not None:
+            # Exported runtimes compile one session per letterbox shape on its first frame
+            # (from the disk cache after the first run): a dummy frame would only build a
+            # square session no camera uses.
             self.detect([np.zeros((64, 64, 3), np.uint8)])
 
     @torch.inference_mode()
@@ -190,16 +225,37 @@ class YoloV5Detector:
         if not frames:
             return []
         images = to_bgr_batch(frames)
-        boxed = [letterbox(image, self.image_size, square=self.square) for image in images]
-        batch = stack_padded([image for image, _ in boxed])
+        batch, boxes = letterbox_batch(images, self.image_size, square=self.square)
+        raw = self._forward(batch)
+        return [
+            self._postprocess(prediction, box.to_original)
+            for prediction, box in zip(raw, boxes, strict=True)
+        ]
+
+    def _forward(self, batch: NDArray[np.uint8]) -> torch.Tensor:
+        """``(B, H, W, 3)`` uint8 BGR letterboxed batch -> ``(B, N, 5 + nc)`` float32."""
+        if self.net is None:
+            session = self._session(batch.shape[1], batch.shape[2])
+            return torch.from_numpy(session.run(batch))
         tensor = torch.from_numpy(batch).to(self.choice.device)
         tensor = tensor.flip(-1).permute(0, 3, 1, 2)  # BGR HWC -> RGB CHW
         tensor = tensor.half() if self.choice.half else tensor.float()
-        raw = self.net(tensor / 255.0).float()
-        return [
-            self._postprocess(prediction, box.to_original)
-            for prediction, (_, box) in zip(raw, boxed, strict=True)
-        ]
+        return self.net(tensor / 255.0).float()
+
+    def _session(self, height: int, width: int) -> Session:
+        session = self._sessions.get((height, width))
+        if session is None:
+            path = self.path
+            spec = ExportSpec(
+                model="yolov5",
+                weights=path,
+                build=lambda: PixelInput(load_yolov5(path)[0]),
+                input_shape=(height, width, 3),
+                tolerance=EXPORT_TOLERANCE,
+            )
+            session = exported_session(spec, self.runtime, self.choice.device.type, self.threads)
+            self._sessions[(height, width)] = session
+        return session
 
     def _postprocess(
         self,

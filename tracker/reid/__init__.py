@@ -90,10 +90,19 @@ def load_embedder_net(
 
 
 def build_embedder(
-    name: str = "osnet", weights: str | Path | None = None, device: str = "auto"
+    name: str = "osnet",
+    weights: str | Path | None = None,
+    device: str = "auto",
+    runtime: str = "auto",
+    threads: int | None = None,
 ) -> Embedder | None:
     """``osnet`` (MSMT17, default), ``osnet-market``, ``market-cnn``, ``mobilenetv2``,
-    ``onnx:<path>``, or ``none`` (motion-only tracking: returns ``None``)."""
+    ``onnx:<path>``, or ``none`` (motion-only tracking: returns ``None``).
+
+    ``runtime``: ``auto`` (the fastest installed for the device, see ``tracker.runtime``),
+    ``torch``, ``onnx`` or ``openvino`` (an export of the same weights, cached on disk).
+    ``threads`` (exported runtimes): ``None`` follows torch's thread count.
+    """
     if name == "none":
         return None
     if name.startswith("onnx:"):
@@ -101,10 +110,20 @@ def build_embedder(
 
         return OnnxEmbedder(name.partition(":")[2], device=device)
     from tracker.device import resolve_device
+    from tracker.runtime import resolve_runtime
+
+    if name not in SPECS:
+        raise TrackerError(f"unknown embedder {name!r}; valid names: {', '.join(EMBEDDER_NAMES)}")
+    choice = resolve_device(device)
+    chosen = resolve_runtime(runtime, choice.device.type, "embedder")
+    if chosen != "torch":
+        from tracker.reid.exported import ExportedEmbedder
+
+        return ExportedEmbedder(name, weights, chosen, choice.device.type, threads)
+
     from tracker.reid.preprocess import CropPreprocess
     from tracker.reid.torch_embedder import TorchEmbedder
 
-    choice = resolve_device(device)
     net, spec = load_embedder_net(name, weights)
     return TorchEmbedder(
         net,

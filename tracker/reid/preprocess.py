@@ -26,17 +26,22 @@ class CropPreprocess:
     mean: tuple[float, float, float] = IMAGENET_MEAN
     std: tuple[float, float, float] = IMAGENET_STD
 
-    def resize_all(self, crops: Sequence[NDArray[np.generic]]) -> NDArray[np.uint8]:
-        """``(N, H, W, 3)`` RGB uint8. Empty crops (zero width or height, e.g. a box on the
-        image border) become grey images rather than failing the whole batch."""
+    def resize_bgr(self, crops: Sequence[NDArray[np.generic]]) -> NDArray[np.uint8]:
+        """``(N, H, W, 3)`` BGR uint8, each crop resized straight into its slot of the batch
+        (no per-crop temporary). Empty crops (zero width or height, e.g. a box on the image
+        border) become grey images rather than failing the whole batch."""
         batch = np.empty((len(crops), self.height, self.width, 3), np.uint8)
         for i, crop in enumerate(crops):
             bgr = to_bgr(crop, allow_empty=True)
             if bgr.shape[0] == 0 or bgr.shape[1] == 0:
                 batch[i] = 128
                 continue
-            batch[i] = cv2.resize(bgr, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
-        return batch[..., ::-1]
+            cv2.resize(bgr, (self.width, self.height), dst=batch[i], interpolation=cv2.INTER_LINEAR)
+        return batch
+
+    def resize_all(self, crops: Sequence[NDArray[np.generic]]) -> NDArray[np.uint8]:
+        """``(N, H, W, 3)`` RGB uint8 (a view of ``resize_bgr``'s batch)."""
+        return self.resize_bgr(crops)[..., ::-1]
 
     def to_array(self, crops: Sequence[NDArray[np.generic]]) -> NDArray[np.float32]:
         """``(N, 3, H, W)`` float32, normalised; what ONNX Runtime consumes."""

@@ -47,14 +47,20 @@ def build_pipeline(settings: ServerSettings) -> Pipeline:
         from tracker.detect import build_detector
 
         detector = build_detector(
-            settings.detector, weights=settings.detector_weights, device=settings.device
+            settings.detector,
+            weights=settings.detector_weights,
+            device=settings.device,
+            runtime=settings.runtime,
         )
     embedder = None
     if settings.embedder != "none":
         from tracker.reid import build_embedder
 
         embedder = build_embedder(
-            settings.embedder, weights=settings.embedder_weights, device=settings.device
+            settings.embedder,
+            weights=settings.embedder_weights,
+            device=settings.device,
+            runtime=settings.runtime,
         )
     return Pipeline(detector, embedder)
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from tracker.errors import TrackerError
 
+RUNTIMES = ("auto", "torch", "onnx", "openvino")
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -29,6 +31,7 @@ class ServerSettings:
     port: int = 50051
     metrics_port: int = 9100
     device: str = "auto"
+    runtime: str = "auto"
     torch_threads: int = 0
     detector: str = "auto"
     detector_weights: str | None = None
@@ -76,6 +79,8 @@ class ServerSettings:
                 problems.append(f"{name} must be >= 0, got {getattr(self, name)}")
         if (self.tls_cert is None) != (self.tls_key is None):
             problems.append("TLS needs both a certificate and a key (--tls-cert and --tls-key)")
+        if self.runtime not in RUNTIMES:
+            problems.append(f"runtime must be one of {', '.join(RUNTIMES)}, got {self.runtime!r}")
         if self.log_format not in ("json", "text"):
             problems.append(f"log_format must be 'json' or 'text', got {self.log_format!r}")
         if problems:
@@ -126,6 +131,12 @@ SETTINGS: dict[str, Setting] = {
         "--metrics-port", "TRACKER_METRICS_PORT", "Prometheus metrics HTTP port (0 disables)"
     ),
     "device": Setting("--device", "TRACKER_DEVICE", "auto, cpu, cuda or cuda:N"),
+    "runtime": Setting(
+        "--runtime",
+        "TRACKER_RUNTIME",
+        "inference runtime: auto (CPU: fastest installed per model; CUDA: torch fp16), torch, "
+        "onnx, openvino; exports are cached in $TRACKER_CACHE_DIR/exports",
+    ),
     "torch_threads": Setting(
         "--torch-threads",
         "TRACKER_TORCH_THREADS",
