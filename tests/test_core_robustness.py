@@ -124,3 +124,25 @@ def test_a_rejected_frame_leaves_the_tracker_as_it_was() -> None:
     np.testing.assert_array_equal(tracker.tracks.misses[:1], state[2])
     assert tracker.update(_walker(3), [0.9]).ids.tolist() == [1]
 
+
+def test_covariance_stays_positive_definite_through_scale_jumps() -> None:
+    """Found by fuzzing: with motion gating off, appearance matches a track across jumps from
+    2e6 px to 2 px boxes; its height velocity then carried the predicted height to ~0 and the
+    height-proportional noise with it, and the covariance stopped being positive definite.
+    The Kalman noise now never scales below a 1 px height."""
+    sequence = [
+        (-1e6, -1e6, -750000, -190000), (-1e6, -544362, -875000, 265638), None,
+        (227152, -1e6, 477152, 1e6), (226874, 1984, 476874, 3984), (99020, 2719, 599020, 4719),
+        (224024, 3716.5, 474024, 3718.5), (286523, 3715.6, 411523, 3717.8),
+        (286520, 3712.2, 411520, 3716.6), (99021, 3710.9, 599021, 3713.1),
+        (-1e6, 9318, 1e6, 11980),
+    ]  # fmt: skip
+    tracker = DeepSort(DeepSortConfig(n_init=1, gating_threshold=None, appearance="ema"))
+    look = np.ones((1, 4))
+    for box in sequence:
+        if box is None:
+            out = tracker.update(np.zeros((0, 4)), [], features=np.zeros((0, 4)))
+        else:
+            out = tracker.update([box], [0.9], features=look)
+        assert np.isfinite(out.boxes).all()
+        np.linalg.cholesky(tracker.tracks.cov[: tracker.tracks.n])  # LinAlgError if not PD
