@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -30,11 +32,14 @@ from tracker.io.mot import (
     MAX_ID,
     DetectionSet,
     ResultRows,
+    SeqInfo,
     read_deepsort_npy,
     read_detections,
     read_results,
     read_seqinfo,
 )
+
+T = TypeVar("T")
 
 # -- strategies ------------------------------------------------------------------------------
 
@@ -156,9 +161,16 @@ def _check_results(rows: ResultRows) -> None:
     assert rows.ids.dtype == np.int64 and np.all(np.abs(rows.ids) <= MAX_ID)
 
 
-def _rejected(error: InputFormatError, path: Path) -> str:
-    assert str(error).startswith(str(path)), str(error)
-    return "InputFormatError"
+def _parse_or_reject(read: Callable[[], T], path: Path, check: Callable[[T], None]) -> str:
+    """The property every reader keeps: ``check`` holds for what it returns, or it raises
+    InputFormatError naming the file. Any other exception propagates and fails the test."""
+    try:
+        result = read()
+    except InputFormatError as error:
+        assert str(error).startswith(str(path)), str(error)
+        return "InputFormatError"
+    check(result)
+    return "parsed"
 
 
 # -- properties ------------------------------------------------------------------------------
@@ -172,26 +184,14 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @given(data=_mot_bytes)
 def test_det_text_parses_or_names_the_file(folder: Path, examples, data: bytes) -> None:
     path = _write(folder, "det.txt", data)
-    try:
-        dets = read_detections(path)
-    except InputFormatError as error:
-        outcome = _rejected(error, path)
-    else:
-        _check_detection_set(dets)
-        outcome = "parsed"
+    outcome = _parse_or_reject(lambda: read_detections(path), path, _check_detection_set)
     examples.record("read_detections(det.txt bytes)", outcome)
 
 
 @given(data=_mot_bytes)
 def test_result_text_parses_or_names_the_file(folder: Path, examples, data: bytes) -> None:
     path = _write(folder, "gt.txt", data)
-    try:
-        rows = read_results(path)
-    except InputFormatError as error:
-        outcome = _rejected(error, path)
-    else:
-        _check_results(rows)
-        outcome = "parsed"
+    outcome = _parse_or_reject(lambda: read_results(path), path, _check_results)
     examples.record("read_results(gt/results bytes)", outcome)
 
 
@@ -248,16 +248,14 @@ def test_seqinfo_parses_or_names_the_file(folder: Path, examples, data: bytes) -
     seq = folder / "seq"
     seq.mkdir(exist_ok=True)
     path = _write(seq, "seqinfo.ini", data)
-    try:
-        info = read_seqinfo(seq)
-    except InputFormatError as error:
-        outcome = _rejected(error, path)
-    else:
+
+    def check(info: SeqInfo) -> None:
         assert isinstance(info.length, int) and 1 <= info.length <= MAX_FRAME
         assert math.isfinite(info.frame_rate) and 0 < info.frame_rate <= MAX_FRAME_RATE
         assert 0 <= info.width <= MAX_COORDINATE and 0 <= info.height <= MAX_COORDINATE
         assert all(isinstance(v, str) for v in (info.name, info.image_dir, info.image_ext))
-        outcome = "parsed"
+
+    outcome = _parse_or_reject(lambda: read_seqinfo(seq), path, check)
     examples.record("read_seqinfo(seqinfo.ini bytes)", outcome)
 
 
@@ -339,12 +337,10 @@ def _npy_file(draw: st.DrawFn) -> bytes:
 @given(data=_npy_file())
 def test_deepsort_npy_parses_or_names_the_file(folder: Path, examples, data: bytes) -> None:
     path = _write(folder, "dets.npy", data)
-    try:
-        dets = read_deepsort_npy(path)
-    except InputFormatError as error:
-        outcome = _rejected(error, path)
-    else:
+
+    def check(dets: DetectionSet) -> None:
         assert dets.features is not None
         _check_detection_set(dets)
-        outcome = "parsed"
+
+    outcome = _parse_or_reject(lambda: read_deepsort_npy(path), path, check)
     examples.record("read_deepsort_npy(.npy bytes)", outcome)
