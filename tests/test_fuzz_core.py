@@ -21,9 +21,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tracker.core import DeepSort, DeepSortConfig
+from tracker.core import DeepSort, DeepSortConfig, InvalidDetectionsError
 from tracker.core.detections import MAX_COORDINATE, MAX_FEATURE_DIM, MIN_BOX_SIZE, Detections
-from tracker.errors import InvalidDetectionsError
 
 _HOSTILE_FLOATS = [
     0.0, -0.0, 1.0, -1.0, 0.5, 1e-200, 5e-324, 1e-45, 1e6, 1e6 + 1, -1e6, 2e6, 1e39, 3.5e38,

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from tracker.core import DeepSort, DeepSortConfig
-from tracker.core.detections import MAX_COORDINATE
 from tracker.errors import InputFormatError
 from tracker.io.mot import (
+    MAX_COORDINATE,
     MAX_FRAME,
     MAX_FRAME_RATE,
     MAX_ID,

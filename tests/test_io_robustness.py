@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tracker.core import detections
 from tracker.errors import InputFormatError
+from tracker.io import mot
 from tracker.io.mot import read_deepsort_npy, read_detections, read_results, read_seqinfo
 
 _SEQINFO = (
@@ -30,6 +32,11 @@ def _text(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text)
     return path
+
+
+def test_readers_bound_boxes_as_the_tracker_does() -> None:
+    """io and core do not import each other; what a reader accepts the tracker must take."""
+    assert mot.MAX_COORDINATE == detections.MAX_COORDINATE
 
 
 # -- MOT text files ----------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Everything the tracker does afterwards can then trust shapes, dtypes, finiteness
 magnitudes, so a bad box fails here with a message that names its row instead of deep inside
 a matrix solve, and nothing that passes can make the Kalman filter singular or overflow.
 
-What is accepted (anything else raises ``InvalidDetectionsError``, a ``ValueError``):
+What is accepted (anything else raises ``InvalidDetectionsError``, a ``ValueError``; the
+core imports nothing of ours, so it is defined here rather than in ``tracker.errors``):
 
 - ``boxes`` ``(N, 4)`` x1, y1, x2, y2 real numbers with ``|coordinate| <= MAX_COORDINATE``
   pixels and ``x1 <= x2``, ``y1 <= y2``. Boxes narrower or lower than ``MIN_BOX_SIZE``
@@ -28,7 +29,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from tracker.core.affinity import l2_normalize
-from tracker.errors import InvalidDetectionsError
 
 #: Largest accepted ``|x|`` or ``|y|`` of a box corner, in pixels: far beyond any image, small
 #: enough that squared sizes (areas, covariances) stay many orders away from overflow.
@@ -38,6 +38,14 @@ MIN_BOX_SIZE = 1.0
 #: Widest accepted appearance feature; each track's gallery holds ``budget x D`` floats.
 MAX_FEATURE_DIM = 4096
 _CLASS_MIN, _CLASS_MAX = -(2**31), 2**31 - 1  # the wire's int32 class ids
+
+
+class InvalidDetectionsError(ValueError):
+    """One frame's arrays that the tracker cannot take; the message names the row and why.
+
+    Raised by ``Detections.from_arrays`` (so by ``DeepSort.update``) before any tracker state
+    changes: the tracker is still usable afterwards.
+    """
 
 
 def _real_array(name: str, value: ArrayLike) -> NDArray[Any]:

@@ -17,11 +17,14 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from tracker.core.detections import MAX_COORDINATE
 from tracker.errors import InputFormatError
 
 _SEPARATOR = re.compile(r"[,\s]+")
 
+#: Largest ``|x|``, ``|y|`` of a box corner read, in pixels: the tracker's own bound
+#: (``tracker.core.detections.MAX_COORDINATE``; io and core do not import each other, a test
+#: keeps the two equal), so whatever a reader accepts the tracker accepts too.
+MAX_COORDINATE = 1e6
 #: Largest frame number and ``|track id|`` read: both must fit int32 (the wire's and most
 #: tools' type), so the int casts below are exact (1e300 used to become -2**63).
 MAX_FRAME = 2**31 - 1
