@@ -174,6 +174,9 @@ def _valid_npy() -> np.ndarray:
         (_npy_header((3, 135), "<c16") + b"\0" * (3 * 135 * 16), r"dtype complex128"),
         (_npy_header((3, 135), "<U2") + b"\0" * (3 * 135 * 8), r"dtype <U2"),
         (_npy_header((3, 135), "|O"), r"not a readable .npy array"),
+        # Found by the long fuzzing profile: OverflowError (mmap), tokenize.TokenError.
+        (_npy_header((-2, 9)) + b"\0" * 100, r"not a readable .npy array"),
+        (_npy_header((3, 9)).replace(b"(3", b"\x003") + b"\0" * 216, r"not a readable .npy"),
     ],
 )
 def test_corrupt_npy_files_are_format_errors(tmp_path: Path, data: bytes, message: str) -> None:

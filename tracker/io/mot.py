@@ -315,11 +315,13 @@ def _load_npy(path: Path) -> NDArray[np.float64]:
     Memory-mapped first, so a header that promises more data than the file holds (a few
     bytes declaring 98 TiB) is refused before anything is allocated; empty and truncated
     files, pickles, ``.npz`` archives and object, string, complex or structured dtypes are
-    refused with numpy's reason.
+    refused with numpy's reason. ``np.load`` parses hostile bytes with whatever it has at
+    hand (EOFError, OverflowError for a negative shape, tokenize.TokenError for a NUL in the
+    header, ...): any exception it raises means the file is not a readable array.
     """
     try:
         mapped = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, OSError, EOFError, SyntaxError) as error:
+    except Exception as error:
         raise InputFormatError(f"{path}: not a readable .npy array: {error}") from None
     if not isinstance(mapped, np.ndarray):  # an .npz archive
         if hasattr(mapped, "close"):
