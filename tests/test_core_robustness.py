@@ -6,6 +6,8 @@ or rejected with ``InvalidDetectionsError`` naming the row, before any state cha
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -124,24 +126,42 @@ def test_a_rejected_frame_leaves_the_tracker_as_it_was() -> None:
     assert tracker.update(_walker(3), [0.9]).ids.tolist() == [1]
 
 
-def test_covariance_stays_positive_definite_through_scale_jumps() -> None:
-    """Found by fuzzing: with motion gating off, appearance matches a track across jumps from
-    2e6 px to 2 px boxes; its height velocity then carried the predicted height to ~0 and the
-    height-proportional noise with it, and the covariance stopped being positive definite.
-    The Kalman noise now never scales below a 1 px height."""
-    sequence = [
-        (-1e6, -1e6, -750000, -190000), (-1e6, -544362, -875000, 265638), None,
-        (227152, -1e6, 477152, 1e6), (226874, 1984, 476874, 3984), (99020, 2719, 599020, 4719),
-        (224024, 3716.5, 474024, 3718.5), (286523, 3715.6, 411523, 3717.8),
-        (286520, 3712.2, 411520, 3716.6), (99021, 3710.9, 599021, 3713.1),
-        (-1e6, 9318, 1e6, 11980),
-    ]  # fmt: skip
+#: Found by fuzzing: with motion gating off, appearance matches one track across boxes from
+#: 2e6 px down to 2 px high.
+_SCALE_JUMPS = [
+    (-1e6, -1e6, -750000, -190000), (-1e6, -544362, -875000, 265638), None,
+    (227152, -1e6, 477152, 1e6), (226874, 1984, 476874, 3984), (99020, 2719, 599020, 4719),
+    (224024, 3716.5, 474024, 3718.5), (286523, 3715.6, 411523, 3717.8),
+    (286520, 3712.2, 411520, 3716.6), (99021, 3710.9, 599021, 3713.1),
+    (-1e6, 9318, 1e6, 11980),
+]  # fmt: skip
+
+
+def _covariances_through_scale_jumps() -> Iterator[np.ndarray]:
+    """The live tracks' covariances after each frame of ``_SCALE_JUMPS``."""
     tracker = DeepSort(DeepSortConfig(n_init=1, gating_threshold=None, appearance="ema"))
     look = np.ones((1, 4))
-    for box in sequence:
+    for box in _SCALE_JUMPS:
         if box is None:
             out = tracker.update(np.zeros((0, 4)), [], features=np.zeros((0, 4)))
         else:
             out = tracker.update([box], [0.9], features=look)
         assert np.isfinite(out.boxes).all()
-        np.linalg.cholesky(tracker.tracks.cov[: tracker.tracks.n])  # LinAlgError if not PD
+        yield tracker.tracks.cov[: tracker.tracks.n]
+
+
+def test_covariance_stays_positive_definite_through_scale_jumps() -> None:
+    """The height velocity carried the predicted height to ~0 (the coasting guard only stops
+    it at <= 0), the height-proportional noise went to ~0 with it, and the covariance stopped
+    being positive definite. The Kalman noise now never scales below a 1 px height."""
+    for cov in _covariances_through_scale_jumps():
+        np.linalg.cholesky(cov)  # LinAlgError unless positive definite
+
+
+def test_covariance_stays_symmetric_through_scale_jumps() -> None:
+    """The update's subtraction left round-off of the size of the 2e6 px prior: entries and
+    their mirror images differed by 2e-5 of their scale. The update now symmetrises."""
+    for cov in _covariances_through_scale_jumps():
+        scale = np.sqrt(np.einsum("nii->ni", cov))
+        asymmetry = np.abs(cov - cov.transpose(0, 2, 1)) / (scale[:, :, None] * scale[:, None, :])
+        assert asymmetry.max(initial=0.0) < 1e-12
