@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# Hypothesis profiles "ci" (default) and "long" are registered on import; the fixture and the
+# hook print how many examples each property ran (tests/fuzz_support.py).
+from fuzz_support import examples, pytest_terminal_summary  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 

@@ -1,7 +1,15 @@
 """The tracking math: pure numpy, scipy and lap. No torch, no gRPC, nothing else of ours."""
 
 from tracker.core.deepsort import DeepSort, DeepSortConfig, Tracks
-from tracker.core.detections import Detections
+from tracker.core.detections import Detections, InvalidDetectionsError
 from tracker.core.kalman import CHI2_95, BatchKalmanFilter
 
-__all__ = ["CHI2_95", "BatchKalmanFilter", "DeepSort", "DeepSortConfig", "Detections", "Tracks"]
+__all__ = [
+    "CHI2_95",
+    "BatchKalmanFilter",
+    "DeepSort",
+    "DeepSortConfig",
+    "Detections",
+    "InvalidDetectionsError",
+    "Tracks",
+]

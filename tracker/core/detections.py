@@ -1,17 +1,179 @@
 """One frame's detections, validated once at the tracker's boundary.
 
-Everything the tracker does afterwards can then trust shapes, dtypes and finiteness, so a bad
-box fails here with a message that says what is wrong instead of deep inside a matrix solve.
+Everything the tracker does afterwards can then trust shapes, dtypes, finiteness and
+magnitudes, so a bad box fails here with a message that names its row instead of deep inside
+a matrix solve, and nothing that passes can make the Kalman filter singular or overflow.
+
+What is accepted (anything else raises ``InvalidDetectionsError``, a ``ValueError``; the
+core imports nothing of ours, so it is defined here rather than in ``tracker.errors``):
+
+- ``boxes`` ``(N, 4)`` x1, y1, x2, y2 real numbers with ``|coordinate| <= MAX_COORDINATE``
+  pixels and ``x1 <= x2``, ``y1 <= y2``. Boxes narrower or lower than ``MIN_BOX_SIZE``
+  (e.g. clipped to nothing at the image border) are dropped, not tracked: their ``index``
+  never appears in the output. Below about a pixel the filter's noise, which scales with the
+  box height, would underflow (``1e-200`` made the innovation covariance singular), and
+  next to a ``MAX_COORDINATE``-sized track the update would lose every digit of it.
+- ``scores`` ``(N,)`` finite as float32 (the dtype the tracker keeps them in; ``1e39`` is
+  finite as a double and ``inf`` as float32). Any range: MOT15's det files score up to 138.
+- ``classes`` ``(N,)`` integers (integral floats too) in the int32 range, or ``None``.
+- ``features`` ``(N, D)``, ``1 <= D <= MAX_FEATURE_DIM``, finite as float32, or ``None``.
+  Rows are scaled to unit length; an all-zero row stays zero and matches nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from tracker.core.affinity import l2_normalize
+
+#: Largest accepted ``|x|`` or ``|y|`` of a box corner, in pixels: far beyond any image, small
+#: enough that squared sizes (areas, covariances) stay many orders away from overflow.
+MAX_COORDINATE = 1e6
+#: Boxes with a width or height below this many pixels are dropped (see the module docstring).
+MIN_BOX_SIZE = 1.0
+#: Widest accepted appearance feature; each track's gallery holds ``budget x D`` floats.
+MAX_FEATURE_DIM = 4096
+_CLASS_MIN, _CLASS_MAX = -(2**31), 2**31 - 1  # the wire's int32 class ids
+
+
+class InvalidDetectionsError(ValueError):
+    """One frame's arrays that the tracker cannot take; the message names the row and why.
+
+    Raised by ``Detections.from_arrays`` (so by ``DeepSort.update``) before any tracker state
+    changes: the tracker is still usable afterwards.
+    """
+
+
+def _real_array(name: str, value: ArrayLike) -> NDArray[Any]:
+    """``value`` as an array of real numbers (bool, int or float), or our error.
+
+    Ragged lists, strings, complex numbers and objects that are not numbers would otherwise
+    surface as numpy's own ``ValueError``/``TypeError``/``OverflowError`` or be converted
+    silently (complex -> real part).
+    """
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind == "O":
+            array = array.astype(np.float64)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise InvalidDetectionsError(f"{name} must be an array of numbers: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise InvalidDetectionsError(f"{name} must be real numbers, got dtype {array.dtype}")
+    return array
+
+
+def _as_float32(array: NDArray[Any]) -> NDArray[np.float32]:
+    """Cast without numpy's overflow warning: out-of-range values become inf and are then
+    reported by the caller's finiteness check, in the dtype the tracker keeps."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return array.astype(np.float32)
+
+
+def _first(mask: ArrayLike) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _check_boxes(value: ArrayLike) -> NDArray[np.float64]:
+    array = _real_array("boxes", value)
+    if array.size == 0:
+        array = array.reshape(0, 4)
+    if array.ndim != 2 or array.shape[1] != 4:
+        raise InvalidDetectionsError(
+            f"boxes must have shape (N, 4) as x1, y1, x2, y2; got {array.shape}"
+        )
+    boxes = array.astype(np.float64)
+    finite = np.isfinite(boxes).all(axis=1)
+    if not finite.all():
+        bad = _first(~finite)
+        raise InvalidDetectionsError(f"box {bad} is not finite: {boxes[bad].tolist()}")
+    in_range = (np.abs(boxes) <= MAX_COORDINATE).all(axis=1)
+    if not in_range.all():
+        bad = _first(~in_range)
+        raise InvalidDetectionsError(
+            f"box {bad} is out of range: {boxes[bad].tolist()} "
+            f"(pixel coordinates must be within +-{MAX_COORDINATE:g})"
+        )
+    inverted = (boxes[:, 2:] < boxes[:, :2]).any(axis=1)
+    if inverted.any():
+        bad = _first(inverted)
+        raise InvalidDetectionsError(
+            f"box {bad} has negative width or height: {boxes[bad].tolist()} "
+            "(expected x1 <= x2 and y1 <= y2)"
+        )
+    return boxes
+
+
+def _check_scores(value: ArrayLike, n: int) -> NDArray[np.float32]:
+    raw = _real_array("scores", value).reshape(-1)
+    if len(raw) != n:
+        raise InvalidDetectionsError(
+            f"scores must have one value per box: {len(raw)} for {n} boxes"
+        )
+    scores = _as_float32(raw)
+    finite = np.isfinite(scores)
+    if not finite.all():
+        bad = _first(~finite)
+        raise InvalidDetectionsError(f"score {bad} is not finite as float32: {raw[bad].item()!r}")
+    return scores
+
+
+def _check_classes(value: ArrayLike | None, n: int) -> NDArray[np.int64]:
+    if value is None:
+        return np.zeros(n, np.int64)
+    raw = _real_array("classes", value).reshape(-1)
+    if len(raw) != n:
+        raise InvalidDetectionsError(
+            f"classes must have one value per box: {len(raw)} for {n} boxes"
+        )
+    if raw.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(raw) & (raw == np.round(raw))
+        if not ok.all():
+            bad = _first(~ok)
+            raise InvalidDetectionsError(f"class {bad} is not an integer: {raw[bad].item()!r}")
+    # Compare in a type that holds every value (a uint64 above 2**63 must not wrap to a
+    # negative id, and float16 cannot hold the int32 bounds), then cast.
+    wide = raw.astype(
+        {"b": np.int64, "i": np.int64, "u": np.uint64, "f": np.float64}[raw.dtype.kind]
+    )
+    out_of_range = (wide > _CLASS_MAX) | (wide < _CLASS_MIN)
+    if out_of_range.any():
+        bad = _first(out_of_range)
+        raise InvalidDetectionsError(
+            f"class {bad} is out of range: {raw[bad].item()!r} "
+            f"(class ids are int32, {_CLASS_MIN}..{_CLASS_MAX})"
+        )
+    return raw.astype(np.int64)
+
+
+def _check_features(value: ArrayLike, n: int, expected_dim: int | None) -> NDArray[np.float32]:
+    raw = _real_array("features", value)
+    if raw.ndim != 2 or raw.shape[0] != n:
+        raise InvalidDetectionsError(f"features must have shape (N, D) with N={n}; got {raw.shape}")
+    dim = raw.shape[1]
+    if n and not 1 <= dim <= MAX_FEATURE_DIM:
+        raise InvalidDetectionsError(f"features must have 1..{MAX_FEATURE_DIM} columns, got {dim}")
+    if expected_dim is not None and n and dim != expected_dim:
+        raise InvalidDetectionsError(
+            f"features are {dim}-d but this tracker holds {expected_dim}-d "
+            "features; use one embedder per tracker"
+        )
+    features = _as_float32(raw)
+    finite = np.isfinite(features).all(axis=1)
+    if not finite.all():
+        bad = _first(~finite)
+        raise InvalidDetectionsError(
+            f"feature {bad} has NaN or values that are infinite as float32"
+        )
+    # Scale each row by its largest magnitude first: the squared norm of a float32 row with
+    # values near 1e20 would overflow (and one near 1e-30 underflow) and lose the direction.
+    scale = np.abs(features).max(axis=1, keepdims=True) if dim else np.ones((n, 1), np.float32)
+    scaled = np.divide(features, scale, out=np.zeros_like(features), where=scale > 0)
+    return l2_normalize(scaled)
 
 
 @dataclass(frozen=True)
@@ -42,62 +204,24 @@ class Detections:
         features: ArrayLike | None = None,
         expected_dim: int | None = None,
     ) -> Detections:
-        """Check and convert caller arrays.
+        """Check and convert caller arrays (the rules are in the module docstring).
 
-        Raises ``ValueError`` for wrong shapes, NaN or infinite values, boxes with negative
-        width or height, and features whose width differs from ``expected_dim``. Boxes of zero
-        width or height are valid input but cannot be tracked; they are dropped here (their
-        ``index`` simply never appears in the output).
+        Raises ``InvalidDetectionsError`` naming the first bad row, for wrong shapes or
+        dtypes, NaN or infinite values, coordinates beyond ``MAX_COORDINATE``, inverted boxes,
+        non-integral or out-of-range classes, and features whose width is out of bounds or
+        differs from ``expected_dim``. Boxes smaller than ``MIN_BOX_SIZE`` are dropped.
         """
-        box_array = np.asarray(boxes, dtype=np.float64)
-        if box_array.size == 0:
-            box_array = box_array.reshape(0, 4)
-        if box_array.ndim != 2 or box_array.shape[1] != 4:
-            raise ValueError(
-                f"boxes must have shape (N, 4) as x1, y1, x2, y2; got {box_array.shape}"
-            )
+        box_array = _check_boxes(boxes)
         n = len(box_array)
-        score_array = np.asarray(scores, dtype=np.float32).reshape(-1)
-        if len(score_array) != n:
-            raise ValueError(
-                f"scores must have one value per box: {len(score_array)} for {n} boxes"
-            )
-        class_array = np.zeros(n, np.int64) if classes is None else np.asarray(classes).reshape(-1)
-        if len(class_array) != n:
-            raise ValueError(
-                f"classes must have one value per box: {len(class_array)} for {n} boxes"
-            )
-        if not np.all(np.isfinite(box_array)):
-            bad = int(np.flatnonzero(~np.isfinite(box_array).all(axis=1))[0])
-            raise ValueError(f"box {bad} is not finite: {box_array[bad].tolist()}")
-        if not np.all(np.isfinite(score_array)):
-            bad = int(np.flatnonzero(~np.isfinite(score_array))[0])
-            raise ValueError(f"score {bad} is not finite: {score_array[bad]}")
+        score_array = _check_scores(scores, n)
+        class_array = _check_classes(classes, n)
+        feature_array = None if features is None else _check_features(features, n, expected_dim)
         size = box_array[:, 2:] - box_array[:, :2]
-        if np.any(size < 0):
-            bad = int(np.flatnonzero((size < 0).any(axis=1))[0])
-            raise ValueError(
-                f"box {bad} has negative width or height: {box_array[bad].tolist()} "
-                "(expected x1 <= x2 and y1 <= y2)"
-            )
-        feature_array = None
-        if features is not None:
-            raw = np.asarray(features, dtype=np.float32)
-            if raw.ndim != 2 or raw.shape[0] != n:
-                raise ValueError(f"features must have shape (N, D) with N={n}; got {raw.shape}")
-            if expected_dim is not None and n and raw.shape[1] != expected_dim:
-                raise ValueError(
-                    f"features are {raw.shape[1]}-d but this tracker holds {expected_dim}-d "
-                    "features; use one embedder per tracker"
-                )
-            if not np.all(np.isfinite(raw)):
-                raise ValueError("features contain NaN or infinite values")
-            feature_array = l2_normalize(raw)
-        trackable: NDArray[np.bool_] = np.asarray((size > 0).all(axis=1))
+        trackable: NDArray[np.bool_] = np.asarray((size >= MIN_BOX_SIZE).all(axis=1))
         detections = Detections(
             box_array,
             score_array,
-            class_array.astype(np.int64),
+            class_array,
             feature_array,
             np.arange(n, dtype=np.int64),
         )

@@ -29,24 +29,32 @@ class NoiseModel:
 
     std_weight_position: float = 1.0 / 20
     std_weight_velocity: float = 1.0 / 160
+    min_height: float = 1.0
+    """Heights below this many pixels scale the noise as if they were this tall. Detections
+    under 1 px are dropped at the boundary (``MIN_BOX_SIZE``), but a track's own height can
+    still shrink to ~0 (coasting on a shrinking size, or a correction), and noise
+    proportional to it would leave the covariance singular or indefinite."""
 
     # Each standard deviation is ``height * scale + offset``, per state component; the aspect
     # ratio's is a constant (it does not scale with the box).
 
     def initial_std(self, height: FloatArray) -> FloatArray:
         """Initial state standard deviation, ``(N, 8)``: velocities start very uncertain."""
+        height = np.maximum(height, self.min_height)
         p, v = 2 * self.std_weight_position, 10 * self.std_weight_velocity
         scale = np.array([p, p, 0.0, p, v, v, 0.0, v])
         return height[:, None] * scale + np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])
 
     def process_std(self, height: FloatArray) -> FloatArray:
         """Process noise standard deviation per predict step, ``(N, 8)``."""
+        height = np.maximum(height, self.min_height)
         p, v = self.std_weight_position, self.std_weight_velocity
         scale = np.array([p, p, 0.0, p, v, v, 0.0, v])
         return height[:, None] * scale + np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])
 
     def measurement_std(self, height: FloatArray) -> FloatArray:
         """Measurement noise standard deviation, ``(N, 4)``."""
+        height = np.maximum(height, self.min_height)
         p = self.std_weight_position
         return height[:, None] * np.array([p, p, 0.0, p]) + np.array([0, 0, 1e-1, 0])
 
@@ -105,6 +113,10 @@ class BatchKalmanFilter:
         innovation = measurements - projected_mean
         new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
         new_cov = cov - gain @ projected_cov @ gain.transpose(0, 2, 1)
+        # The subtraction leaves round-off of the size of the prior terms; after a prior many
+        # orders larger than the measurement noise (a 2e6 px track matched to a 2 px box) that
+        # is visibly asymmetric. Keep the covariance a covariance.
+        new_cov = 0.5 * (new_cov + new_cov.transpose(0, 2, 1))
         return new_mean, new_cov
 
     def gating_distance(

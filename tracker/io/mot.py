@@ -21,6 +21,18 @@ from tracker.errors import InputFormatError
 
 _SEPARATOR = re.compile(r"[,\s]+")
 
+#: Largest ``|x|``, ``|y|`` of a box corner read, in pixels: the tracker's own bound
+#: (``tracker.core.detections.MAX_COORDINATE``; io and core do not import each other, a test
+#: keeps the two equal), so whatever a reader accepts the tracker accepts too.
+MAX_COORDINATE = 1e6
+#: Largest frame number and ``|track id|`` read: both must fit int32 (the wire's and most
+#: tools' type), so the int casts below are exact (1e300 used to become -2**63).
+MAX_FRAME = 2**31 - 1
+MAX_ID = 2**31 - 1
+#: ``frameRate`` in seqinfo.ini must be in (0, MAX_FRAME_RATE], image sides <= MAX_IMAGE_SIDE.
+MAX_FRAME_RATE = 10_000.0
+MAX_IMAGE_SIDE = int(MAX_COORDINATE)
+
 
 @dataclass(frozen=True)
 class SeqInfo:
@@ -34,43 +46,107 @@ class SeqInfo:
 
 
 def read_seqinfo(seq_dir: str | Path) -> SeqInfo:
-    """Read ``SEQ_DIR/seqinfo.ini``; the sequence name defaults to the folder name."""
+    """Read ``SEQ_DIR/seqinfo.ini``; the sequence name defaults to the folder name.
+
+    The file is read as UTF-8 (a BOM is fine) without ``%`` interpolation: names such as
+    ``100%-crowd`` are literal text. Every problem is an ``InputFormatError`` with the line.
+    """
     path = Path(seq_dir) / "seqinfo.ini"
     if not path.is_file():
         raise InputFormatError(
             f"{path}: not found; a MOTChallenge sequence folder needs seqinfo.ini"
         )
-    parser = configparser.ConfigParser()
+    text = _read_text(path)
+    parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read(path)
+        parser.read_string(text, source=str(path))
     except configparser.Error as error:
-        raise InputFormatError(f"{path}: not a valid ini file: {error}") from error
+        line = getattr(error, "lineno", None) or next(iter(getattr(error, "errors", [])), [0])[0]
+        at = f"{path}:{line}" if line else str(path)
+        raise InputFormatError(f"{at}: not a valid ini file: {error}") from None
     if "Sequence" not in parser:
         raise InputFormatError(f"{path}: missing the [Sequence] section")
     section = parser["Sequence"]
+    if "seqLength" not in section:
+        raise InputFormatError(f"{path}: missing key seqLength in [Sequence]")
+    frame_rate = _ini_number(path, text, section, "frameRate", "30", float, (0, MAX_FRAME_RATE))
+    return SeqInfo(
+        name=section.get("name", Path(seq_dir).resolve().name),
+        length=int(_ini_number(path, text, section, "seqLength", "", int, (1, MAX_FRAME))),
+        frame_rate=frame_rate,
+        width=int(_ini_number(path, text, section, "imWidth", "0", int, (0, MAX_IMAGE_SIDE))),
+        height=int(_ini_number(path, text, section, "imHeight", "0", int, (0, MAX_IMAGE_SIDE))),
+        image_dir=section.get("imDir", "img1"),
+        image_ext=section.get("imExt", ".jpg"),
+    )
+
+
+def _ini_number(
+    path: Path,
+    text: str,
+    section: configparser.SectionProxy,
+    key: str,
+    default: str,
+    kind: type[int] | type[float],
+    bounds: tuple[float, float],
+) -> float:
+    """``section[key]`` as an int or float within ``bounds`` (a float's lower bound is
+    exclusive: a frame rate of 0 is no rate), or an error naming the file and line."""
+    raw = section.get(key, default)
+    at = f"{path}:{_key_line(text, key)}"
     try:
-        return SeqInfo(
-            name=section.get("name", Path(seq_dir).resolve().name),
-            length=int(section["seqLength"]),
-            frame_rate=float(section.get("frameRate", "30")),
-            width=int(section.get("imWidth", "0")),
-            height=int(section.get("imHeight", "0")),
-            image_dir=section.get("imDir", "img1"),
-            image_ext=section.get("imExt", ".jpg"),
-        )
-    except KeyError as error:
-        raise InputFormatError(f"{path}: missing key {error.args[0]} in [Sequence]") from error
-    except ValueError as error:
-        raise InputFormatError(f"{path}: {error}") from error
+        value = kind(raw)
+    except ValueError:
+        expected = "an integer" if kind is int else "a number"
+        raise InputFormatError(f"{at}: {key} must be {expected}, got {raw[:40]!r}") from None
+    low, high = bounds
+    if kind is int and not low <= value <= high:
+        raise InputFormatError(f"{at}: {key} must be in [{low}, {high}], got {str(value)[:40]}")
+    if kind is float and not low < value <= high:  # also rejects NaN
+        raise InputFormatError(f"{at}: {key} must be in ({low:g}, {high:g}], got {value:g}")
+    return value
 
 
-def _parse_rows(path: Path, min_columns: int) -> NDArray[np.float64]:
-    """All numeric rows of a MOT text file as one float array, or an error naming the line."""
+def _read_text(path: Path) -> str:
+    """A whole text file as UTF-8, or an error naming the line of the first bad byte."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputFormatError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputFormatError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
+            f"{error.start})"
+        ) from None
+
+
+def _key_line(text: str, key: str) -> int | str:
+    """1-based line of ``key = ...`` in an ini text (keys are case-insensitive), or '?'."""
+    pattern = re.compile(rf"\s*{re.escape(key)}\s*[=:]", re.IGNORECASE)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return "?"
+
+
+def _parse_rows(path: Path, min_columns: int, check_ids: bool = False) -> NDArray[np.float64]:
+    """All numeric rows of a MOT text file as one float array, or an error naming the line.
+
+    Undecodable bytes become U+FFFD and so fail as "not a row of numbers" on their line.
+    """
     if not path.is_file():
         raise InputFormatError(f"{path}: file not found")
     rows: list[list[float]] = []
+    line_numbers: list[int] = []
     width = None
-    with path.open("r", encoding="utf-8", errors="replace") as handle:
+    try:
+        handle = path.open("r", encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise InputFormatError(f"{path}: cannot read: {error.strerror or error}") from None
+    with handle:
         for line_number, line in enumerate(handle, start=1):
             text = line.strip()
             if not text:
@@ -90,29 +166,56 @@ def _parse_rows(path: Path, min_columns: int) -> NDArray[np.float64]:
                 )
             width = width or len(values)
             rows.append(values[:width] + [-1.0] * (width - len(values)))
+            line_numbers.append(line_number)
     if not rows:
         return np.zeros((0, max(min_columns, 10)))
     data = np.asarray(rows)
-    _check_rows(path, data)
+    problem = _row_problem(data, check_ids)
+    if problem is not None:
+        row, why = problem
+        raise InputFormatError(
+            f"{path}:{line_numbers[row]}: data row {row + 1} ({why}): {_describe_row(data[row])}"
+        )
     return data
 
 
-def _check_rows(path: Path, data: NDArray[np.float64]) -> None:
-    """Frames must be positive integers, boxes finite with non-negative size."""
-    frame_ok = (data[:, 0] >= 1) & (data[:, 0] == np.round(data[:, 0]))
-    box = data[:, 2:6]
-    box_ok = np.isfinite(box).all(axis=1) & (box[:, 2] >= 0) & (box[:, 3] >= 0)
-    bad = np.flatnonzero(~(frame_ok & box_ok))
-    if len(bad):
-        row = data[bad[0]]
-        why = (
-            "frame must be an integer >= 1"
-            if not frame_ok[bad[0]]
-            else "box must be finite with w, h >= 0"
-        )
-        raise InputFormatError(
-            f"{path}: data row {bad[0] + 1} ({why}): {', '.join(f'{v:g}' for v in row[:7])}"
-        )
+def _row_problem(data: NDArray[np.float64], check_ids: bool) -> tuple[int, str] | None:
+    """The first row (0-based) whose columns the tracker or the evaluation cannot use, and why.
+
+    Frames (and track ids, for result files) must be integers that fit int32, so the later
+    int casts are exact; box corners finite, within ``MAX_COORDINATE``, sizes >= 0; scores
+    finite as float32 (the dtype they are kept in).
+    """
+    frames, ids, box = data[:, 0], data[:, 1], data[:, 2:6]
+    with np.errstate(invalid="ignore", over="ignore"):
+        corners = np.concatenate([box[:, :2], box[:, :2] + box[:, 2:]], axis=1)
+        checks = [
+            ((frames >= 1) & (frames == np.round(frames)), "frame must be an integer >= 1"),
+            (frames <= MAX_FRAME, f"frame must be at most {MAX_FRAME}"),
+            (
+                np.isfinite(box).all(axis=1) & (box[:, 2] >= 0) & (box[:, 3] >= 0),
+                "box must be finite with w, h >= 0",
+            ),
+            (
+                (np.abs(corners) <= MAX_COORDINATE).all(axis=1),
+                f"box corners must be within +-{MAX_COORDINATE:g} px",
+            ),
+        ]
+        if data.shape[1] > 6:
+            score_ok = np.isfinite(data[:, 6].astype(np.float32))
+            checks.append((score_ok, "score must be finite (as float32)"))
+        if check_ids:
+            checks.append((ids == np.round(ids), "track id {id} is not an integer"))
+            checks.append((np.abs(ids) <= MAX_ID, f"track id must be within +-{MAX_ID}"))
+    bad = [(int(np.flatnonzero(~ok)[0]), why) for ok, why in checks if not ok.all()]
+    if not bad:
+        return None
+    row, why = min(bad, key=lambda problem: problem[0])
+    return row, why.format(id=f"{ids[row]:g}")
+
+
+def _describe_row(values: NDArray[np.float64]) -> str:
+    return ", ".join(f"{v:g}" for v in values[:7])
 
 
 def xywh_to_xyxy(boxes_xywh: NDArray[np.floating]) -> NDArray[np.float64]:
@@ -148,11 +251,22 @@ class DetectionSet:
         return [slice(int(starts[f]), int(starts[f + 1])) for f in range(length + 1)]
 
     def iter_frames(self, length: int | None = None) -> Iterator[tuple[int, slice]]:
-        """``(frame, rows)`` for every frame 1..length, including frames without detections."""
+        """``(frame, rows)`` for every frame 1..length, including frames without detections.
+
+        Lazy: memory grows with the frames that have detections, not with ``length`` (a
+        two-line file may name frame 2**31 - 1).
+        """
         length = length or self.last_frame
-        slices = self.frame_slices(length)
+        present, starts = np.unique(self.frames, return_index=True)
+        stops = np.append(starts[1:], len(self.frames))
+        k = 0
         for frame in range(1, length + 1):
-            yield frame, slices[frame]
+            while k < len(present) and present[k] < frame:
+                k += 1
+            if k < len(present) and present[k] == frame:
+                yield frame, slice(int(starts[k]), int(stops[k]))
+            else:
+                yield frame, slice(0, 0)
 
 
 def _sorted_set(
@@ -186,19 +300,11 @@ def read_deepsort_npy(path: str | Path) -> DetectionSet:
     path = Path(path)
     if not path.is_file():
         raise InputFormatError(f"{path}: file not found")
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as error:
-        raise InputFormatError(f"{path}: not a readable .npy array: {error}") from error
-    if array.ndim != 2 or array.shape[1] < 8 or not np.issubdtype(array.dtype, np.number):
-        raise InputFormatError(
-            f"{path}: expected a 2-d numeric array of detection columns followed by a feature, "
-            f"got shape {array.shape} dtype {array.dtype}"
-        )
-    array = array.astype(np.float64)
+    array = _load_npy(path)
     for det_columns in (10, 7):
         if array.shape[1] > det_columns:
-            norms = np.linalg.norm(array[:, det_columns:], axis=1)
+            with np.errstate(over="ignore", invalid="ignore"):
+                norms = np.linalg.norm(array[:, det_columns:], axis=1)
             if len(norms) and np.allclose(norms, 1.0, atol=1e-3):
                 break
     else:
@@ -206,8 +312,37 @@ def read_deepsort_npy(path: str | Path) -> DetectionSet:
             f"{path}: no unit-length feature found after 7 or 10 detection columns "
             f"(shape {array.shape}); is this a deep_sort detection file?"
         )
-    _check_rows(path, array[:, :7])
+    problem = _row_problem(array[:, :7], check_ids=False)
+    if problem is not None:
+        row, why = problem
+        raise InputFormatError(f"{path}: row {row + 1} ({why}): {_describe_row(array[row])}")
     return _sorted_set(path, array[:, :7], array[:, det_columns:].astype(np.float32))
+
+
+def _load_npy(path: Path) -> NDArray[np.float64]:
+    """A 2-d real-valued ``.npy`` array as float64, or an ``InputFormatError``.
+
+    Memory-mapped first, so a header that promises more data than the file holds (a few
+    bytes declaring 98 TiB) is refused before anything is allocated; empty and truncated
+    files, pickles, ``.npz`` archives and object, string, complex or structured dtypes are
+    refused with numpy's reason. ``np.load`` parses hostile bytes with whatever it has at
+    hand (EOFError, OverflowError for a negative shape, tokenize.TokenError for a NUL in the
+    header, ...): any exception it raises means the file is not a readable array.
+    """
+    try:
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+    except Exception as error:
+        raise InputFormatError(f"{path}: not a readable .npy array: {error}") from None
+    if not isinstance(mapped, np.ndarray):  # an .npz archive
+        if hasattr(mapped, "close"):
+            mapped.close()
+        raise InputFormatError(f"{path}: an .npz archive, not a single .npy array")
+    if mapped.ndim != 2 or mapped.shape[1] < 8 or mapped.dtype.kind not in "iuf":
+        raise InputFormatError(
+            f"{path}: expected a 2-d numeric array of detection columns followed by a feature, "
+            f"got shape {mapped.shape} dtype {mapped.dtype}"
+        )
+    return np.array(mapped, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -227,14 +362,9 @@ class ResultRows:
 def read_results(path: str | Path) -> ResultRows:
     """A MOTChallenge result (or gt) file; ids may be written as floats (``3.0``)."""
     path = Path(path)
-    data = _parse_rows(path, min_columns=6)
+    data = _parse_rows(path, min_columns=6, check_ids=True)
     if data.shape[1] < 7:
         data = np.concatenate([data, np.ones((len(data), 1))], axis=1)
-    if len(data) and np.any(data[:, 1] != np.round(data[:, 1])):
-        bad = int(np.flatnonzero(data[:, 1] != np.round(data[:, 1]))[0])
-        raise InputFormatError(
-            f"{path}: data row {bad + 1}: track id {data[bad, 1]:g} is not an integer"
-        )
     return ResultRows(
         frames=data[:, 0].astype(np.int64),
         ids=data[:, 1].astype(np.int64),
