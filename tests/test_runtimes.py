@@ -26,7 +26,12 @@ from tracker.runtime.cache import CACHE_DIR_ENV, EXPORT_VERSION, cache_dir, expo
 from tracker.runtime.export import ExportSpec, PixelInput, Tolerance, exported_session
 from tracker.runtime.sessions import onnx_providers
 
-EXPORTED = ("onnx", "openvino")
+EXPORTED = [
+    pytest.param(
+        name, marks=pytest.mark.skipif(not rt.runtime_available(name), reason=f"no {name}")
+    )
+    for name in ("onnx", "openvino")
+]
 
 
 # --- choosing a runtime -------------------------------------------------------------------
