@@ -176,6 +176,16 @@ def test_corrupt_cached_export_is_made_again(
     assert session.run(np.zeros((1, 16, 8, 3), np.uint8)).shape == (1, 4)
 
 
+def test_unwritable_cache_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(CACHE_DIR_ENV, str(blocker / "cache"))
+    weights = tmp_path / "w.pt"
+    weights.write_bytes(b"w")
+    with pytest.raises(TrackerError, match=r"cannot write the model export cache.*TRACKER_CACHE"):
+        exported_session(tiny_spec(weights, [], Tolerance(1e-5)), "onnx")
+
+
 # --- the real models ------------------------------------------------------------------------
 
 
