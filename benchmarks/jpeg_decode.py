@@ -10,7 +10,6 @@ simplejpeg's full-size output equals OpenCV's pixel for pixel.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -20,9 +19,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from benchmarks.harness import environment, save
+
 REPO = Path(__file__).resolve().parents[1]
 PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
-RESULTS = REPO / "benchmarks" / "results"
 
 
 def main() -> None:
@@ -77,7 +77,6 @@ def main() -> None:
         "simplejpeg_full_equals_opencv": same,
         "rows": rows,
     }
-    (RESULTS / "jpeg_decode.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
         "# JPEG decoding: OpenCV vs scaled libjpeg-turbo",
         "",
@@ -93,7 +92,8 @@ def main() -> None:
         f"| {r['decoder']} | {'x'.join(map(str, r['shape']))} | {r['median_ms']} | {r['min_ms']} |"
         for r in rows
     ]
-    (RESULTS / "jpeg_decode.md").write_text("\n".join(lines) + "\n")
+    report["environment"] = environment()
+    save("jpeg_decode", report, "\n".join(lines))
     print("\n".join(lines))
 
 

@@ -9,15 +9,15 @@ from a warm cache (a first, unmeasured process fills it).
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from benchmarks.harness import environment, save
+
 REPO = Path(__file__).resolve().parents[1]
 PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
-RESULTS = REPO / "benchmarks" / "results"
 
 CHILD = """
 import sys
@@ -59,7 +59,6 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "rows": rows,
     }
-    (RESULTS / "model_memory.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
         "# Peak memory of the default models per runtime",
         "",
@@ -71,7 +70,8 @@ def main() -> None:
         "|---|---|---|",
     ]
     lines += [f"| {r['runtime']} | {r['VmHWM']} | {r['VmRSS']} |" for r in rows]
-    (RESULTS / "model_memory.md").write_text("\n".join(lines) + "\n")
+    report["environment"] = environment()
+    save("model_memory", report, "\n".join(lines))
     print("\n".join(lines))
 
 

@@ -16,7 +16,6 @@ number of streams:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -25,9 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.harness import environment, save
+
 REPO = Path(__file__).resolve().parents[1]
 PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
-RESULTS = REPO / "benchmarks" / "results"
 N_PETS = 795
 LIVE_FPS = 7.0  # PETS09-S2L1's frame rate
 
@@ -148,8 +148,6 @@ def main() -> None:
         "rows": rows,
     }  # fmt: skip
     stem = f"multistream{'_' + args.tag if args.tag else ''}"
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
         f"# Multi-stream, real models ({args.device}, runtime {args.runtime})",
         "",
@@ -167,7 +165,8 @@ def main() -> None:
             f"{r['live_latency_p50_ms']} | {r['live_latency_p99_ms']} | "
             f"{r['live_dropped']} / {r['live_sent']} |"
         )
-    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    report["environment"] = environment()
+    save(stem, report, "\n".join(lines))
     print("\n".join(lines))
 
 

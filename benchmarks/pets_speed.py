@@ -13,7 +13,6 @@ are scored with ``tracker.eval.evaluate`` (TrackEval): HOTA / IDF1 next to FPS.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -25,10 +24,11 @@ from typing import Any
 import cv2
 import numpy as np
 
+from benchmarks.harness import environment, save
+
 REPO = Path(__file__).resolve().parents[1]
 SPLIT = REPO.parent / "shared" / "data" / "MOT15" / "train"
 SEQ = "PETS09-S2L1"
-RESULTS = REPO / "benchmarks" / "results"
 METRICS = ("HOTA", "MOTA", "IDF1", "IDSW")
 FLOORS = {"HOTA": 56.753, "IDF1": 75.497}  # the best peer on these boxes (DESIGN.md)
 
@@ -156,7 +156,6 @@ def main() -> None:
                 }
             )
     stem = f"pets_speed{'_' + args.tag if args.tag else ''}"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
         f"# PETS09-S2L1 end to end, settings side by side ({args.tag or 'default'})",
         "",
@@ -179,7 +178,8 @@ def main() -> None:
             f"{m['HOTA']:.3f} | {m['IDF1']:.3f} | {m['MOTA']:.3f} | {m['IDSW']} | "
             f"{'yes' if run['meets_floors'] else 'NO'} |"
         )
-    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    report["environment"] = environment()
+    save(stem, report, "\n".join(lines))
     print("\n".join(lines))
 
 

@@ -11,7 +11,6 @@ per model call, so the two model stages can use the two cores.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -19,9 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.harness import environment, save
+
 REPO = Path(__file__).resolve().parents[1]
 PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
-RESULTS = REPO / "benchmarks" / "results"
 
 
 def main() -> None:
@@ -80,7 +80,6 @@ def main() -> None:
         "results_byte_identical": identical,
         "load_average_1min_end": round(os.getloadavg()[0], 2),
     }
-    (RESULTS / "staged_speed.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
         "# Overlapped stages vs sequential (PETS09-S2L1)",
         "",
@@ -98,7 +97,8 @@ def main() -> None:
             f"| {i + 1} | {fps['sequential'][i]:.2f} | {fps['staged'][i]:.2f} | {ratio:.2f}x |"
         )
     lines += ["", f"Result files byte-identical in every repeat: {identical}."]
-    (RESULTS / "staged_speed.md").write_text("\n".join(lines) + "\n")
+    report["environment"] = environment()
+    save("staged_speed", report, "\n".join(lines))
     print("\n".join(lines))
 
 
