@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tracker.errors import TrackerError
+from tracker.image import decode_image_bytes
 from tracker.io.mot import read_seqinfo
 
 log = logging.getLogger(__name__)
@@ -104,10 +105,13 @@ class VideoSource:
 
 
 def _read_image(path: Path) -> Frame:
-    frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    try:
+        frame = decode_image_bytes(path.read_bytes())  # libjpeg-turbo for JPEGs: faster
+    except OSError:
+        frame = None
     if frame is None:
         raise TrackerError(f"cannot read image {path} (missing, truncated or not an image)")
-    return frame  # type: ignore[return-value]
+    return frame
 
 
 class ImageFolderSource:

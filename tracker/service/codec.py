@@ -66,11 +66,11 @@ def check_pixels(width: int, height: int, max_pixels: int) -> None:
 
 def decode_image(data: bytes, max_pixels: int) -> NDArray[np.uint8]:
     """JPEG/PNG bytes -> ``H x W x 3`` BGR; FrameError for anything undecodable or too big."""
-    import cv2  # lazy: only the server's worker thread decodes
+    from tracker.image import decode_image_bytes  # lazy: only the worker thread decodes
 
     width, height = image_size(data)
     check_pixels(width, height, max_pixels)
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    image = decode_image_bytes(data)
     if image is None:
         raise FrameError("corrupt image: the JPEG/PNG data could not be decoded")
     if image.shape[:2] != (height, width):
