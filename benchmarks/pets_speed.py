@@ -1,6 +1,6 @@
 """PETS09-S2L1 end to end, several model settings timed side by side in one process.
 
-Each setting ("runtime@size", e.g. ``torch@640``, ``openvino@416``) has its own detector,
+Each setting ("runtime@size[+cv2]", e.g. ``torch@640+cv2``, ``openvino@416``) has its own detector,
 embedder, pipeline and tracker. The 795 frames are processed in chunks, round-robin over the
 settings (setting A frames 1-50, B frames 1-50, ..., A frames 51-100, ...), so a busy spell on
 this shared machine slows every setting alike and the FPS ratios are same-run ratios. Each
@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from benchmarks.harness import environment, save
+from tracker.image import decode_image_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 SPLIT = REPO.parent / "shared" / "data" / "MOT15" / "train"
@@ -38,7 +39,7 @@ class Setting:
     label: str
     runtime: str
     size: int
-    decode: str = "cv2"
+    decode: str = "tracker"
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(
         default_factory=lambda: dict.fromkeys(("decode", "detect", "embed", "track"), 0.0)
@@ -49,15 +50,21 @@ class Setting:
 
 
 def parse(label: str) -> Setting:
-    runtime, _, size = label.partition("@")
-    return Setting(label, runtime, int(size or 640))
+    """``runtime@size`` with an optional ``+cv2`` (decode with cv2.imread, as before
+    ``tracker.image.decode_image_bytes``)."""
+    spec, _, decode = label.partition("+")
+    runtime, _, size = spec.partition("@")
+    return Setting(label, runtime, int(size or 640), decode or "tracker")
 
 
 def run_chunk(setting: Setting, paths: list[Path], first_index: int) -> None:
     start = time.perf_counter()
     for offset, path in enumerate(paths):
         t0 = time.perf_counter()
-        frame = np.asarray(cv2.imread(str(path)), np.uint8)
+        if setting.decode == "cv2":
+            frame = np.asarray(cv2.imread(str(path)), np.uint8)
+        else:
+            frame = decode_image_bytes(path.read_bytes())
         setting.stage_seconds["decode"] += time.perf_counter() - t0
         (result,) = setting.pipeline.process([(setting.state, frame)])
         for stage in ("detect", "embed", "track"):

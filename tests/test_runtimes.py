@@ -202,7 +202,9 @@ def reference(frame: int) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("runtime", EXPORTED)
 def test_exported_yolov5_reproduces_reference_detections(runtime: str) -> None:
-    detector = build_detector("yolov5", device="cpu", score_threshold=0.1, runtime=runtime)
+    detector = build_detector(
+        "yolov5", device="cpu", score_threshold=0.1, runtime=runtime, image_size=640
+    )  # the reference file's input size
     assert isinstance(detector, YoloV5Detector) and detector.runtime == runtime
     assert detector.net is None, "no torch network is kept for an exported runtime"
     frames = [pets_frame(1), pets_frame(400), pets_frame(795)]
@@ -386,3 +388,13 @@ def test_runtime_option_on_track_demo_and_serve(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr("tracker.reid.build_embedder", fake_embedder)
     build_pipeline(ServerSettings(runtime="onnx", torch_threads=0))
     assert seen == {"detector": "onnx", "embedder": "onnx"}
+
+
+def test_default_input_size_is_the_measured_one() -> None:
+    """512: the fastest size that kept PETS09 above the floors (pets_speed_input_size.md)."""
+    from tracker.detect import DEFAULT_IMAGE_SIZE
+
+    detector = build_detector("yolov5", device="cpu", runtime="onnx")
+    assert isinstance(detector, YoloV5Detector)
+    assert detector.image_size == DEFAULT_IMAGE_SIZE == 512
+    assert build_detector("yolov5", device="cpu", runtime="onnx", image_size=640).image_size == 640
