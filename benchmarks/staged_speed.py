@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--runtime", default="auto")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--tag", default="")
     args = parser.parse_args()
 
     from tracker.detect import build_detector
@@ -98,7 +99,7 @@ def main() -> None:
         )
     lines += ["", f"Result files byte-identical in every repeat: {identical}."]
     report["environment"] = environment()
-    save("staged_speed", report, "\n".join(lines))
+    save(f"staged_speed{'_' + args.tag if args.tag else ''}", report, "\n".join(lines))
     print("\n".join(lines))
 
 
