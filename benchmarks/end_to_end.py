@@ -185,7 +185,8 @@ def compare(
         "frames": frames,
         "batch": batch,
         "torch_threads": threads,
-        "detector": "YOLOv5n (tracker.detect 'yolov5', letterbox 640, score > 0.1), shared",
+        "detector": "YOLOv5n (tracker.detect 'yolov5', default letterbox size and runtime, "
+        "score > 0.1), shared",
         "runs": {run.name: asdict(run) for run in (ours, boxmot)},
         "speedup_of_ours": ours.fps / boxmot.fps if boxmot.fps else float("nan"),
     }

@@ -75,7 +75,8 @@ def main() -> None:
     args = parser.parse_args()
 
     report = {
-        "what": "PETS09-S2L1 end to end: JPEG decode, YOLOv5n (letterbox 640, score > 0.1), "
+        "what": "PETS09-S2L1 end to end: JPEG decode, YOLOv5n (default letterbox size and "
+        "runtime, score > 0.1), "
         "OSNet x0.25 MSMT17, DeepSortConfig defaults as resolved by the pipeline (tracker_config)",
         "command": "PYTHONPATH=. python benchmarks/pets_end_to_end.py " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -1,6 +1,6 @@
 """PETS09-S2L1 end to end, several model settings timed side by side in one process.
 
-Each setting ("runtime@size", e.g. ``torch@640``, ``openvino@416``) has its own detector,
+Each setting ("runtime@size[+cv2]", e.g. ``torch@640+cv2``, ``openvino@416``) has its own detector,
 embedder, pipeline and tracker. The 795 frames are processed in chunks, round-robin over the
 settings (setting A frames 1-50, B frames 1-50, ..., A frames 51-100, ...), so a busy spell on
 this shared machine slows every setting alike and the FPS ratios are same-run ratios. Each
@@ -13,7 +13,6 @@ are scored with ``tracker.eval.evaluate`` (TrackEval): HOTA / IDF1 next to FPS.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -25,10 +24,12 @@ from typing import Any
 import cv2
 import numpy as np
 
+from benchmarks.harness import environment, save
+from tracker.io.codec import decode_image_bytes
+
 REPO = Path(__file__).resolve().parents[1]
 SPLIT = REPO.parent / "shared" / "data" / "MOT15" / "train"
 SEQ = "PETS09-S2L1"
-RESULTS = REPO / "benchmarks" / "results"
 METRICS = ("HOTA", "MOTA", "IDF1", "IDSW")
 FLOORS = {"HOTA": 56.753, "IDF1": 75.497}  # the best peer on these boxes (DESIGN.md)
 
@@ -38,7 +39,7 @@ class Setting:
     label: str
     runtime: str
     size: int
-    decode: str = "cv2"
+    decode: str = "tracker"
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(
         default_factory=lambda: dict.fromkeys(("decode", "detect", "embed", "track"), 0.0)
@@ -49,15 +50,21 @@ class Setting:
 
 
 def parse(label: str) -> Setting:
-    runtime, _, size = label.partition("@")
-    return Setting(label, runtime, int(size or 640))
+    """``runtime@size`` with an optional ``+cv2`` (decode with cv2.imread, as before
+    ``tracker.io.codec.decode_image_bytes``)."""
+    spec, _, decode = label.partition("+")
+    runtime, _, size = spec.partition("@")
+    return Setting(label, runtime, int(size or 640), decode or "tracker")
 
 
 def run_chunk(setting: Setting, paths: list[Path], first_index: int) -> None:
     start = time.perf_counter()
     for offset, path in enumerate(paths):
         t0 = time.perf_counter()
-        frame = np.asarray(cv2.imread(str(path)), np.uint8)
+        if setting.decode == "cv2":
+            frame = np.asarray(cv2.imread(str(path)), np.uint8)
+        else:
+            frame = decode_image_bytes(path.read_bytes())
         setting.stage_seconds["decode"] += time.perf_counter() - t0
         (result,) = setting.pipeline.process([(setting.state, frame)])
         for stage in ("detect", "embed", "track"):
@@ -156,7 +163,6 @@ def main() -> None:
                 }
             )
     stem = f"pets_speed{'_' + args.tag if args.tag else ''}"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
         f"# PETS09-S2L1 end to end, settings side by side ({args.tag or 'default'})",
         "",
@@ -179,7 +185,8 @@ def main() -> None:
             f"{m['HOTA']:.3f} | {m['IDF1']:.3f} | {m['MOTA']:.3f} | {m['IDSW']} | "
             f"{'yes' if run['meets_floors'] else 'NO'} |"
         )
-    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    report["environment"] = environment()
+    save(stem, report, "\n".join(lines))
     print("\n".join(lines))
 
 

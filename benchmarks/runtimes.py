@@ -12,7 +12,6 @@ ms per frame and its ratio to torch at the same thread count, measured in the sa
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -24,9 +23,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from benchmarks.harness import environment, markdown_table, save
+
 REPO = Path(__file__).resolve().parents[1]
 PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
-RESULTS = REPO / "benchmarks" / "results"
 RUNTIMES = ("torch", "onnx", "openvino")
 
 
@@ -127,8 +127,12 @@ def main() -> None:
         "load_average_1min_end": round(os.getloadavg()[0], 2),
         "rows": rows,
     }
-    stem = f"runtimes{'_' + args.tag if args.tag else ''}"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
+    table = markdown_table(
+        ["model", "runtime", "threads", "median ms/frame", "min ms/frame",
+         "speed-up vs torch (same round, median)"],
+        [[r["model"], r["runtime"], r["threads"], r["median_ms_per_frame"], r["min_ms_per_frame"],
+          f"{r['median_speedup_vs_torch_same_round']}x"] for r in rows],
+    )  # fmt: skip
     lines = [
         "# Inference runtimes on this CPU",
         "",
@@ -139,17 +143,10 @@ def main() -> None:
         f"{report['load_average_1min_end']}). Versions: torch {torch.__version__}, "
         f"onnxruntime {onnxruntime.__version__}, openvino {openvino.__version__}.",
         "",
-        "| model | runtime | threads | median ms/frame | min ms/frame "
-        "| speed-up vs torch (same round, median) |",
-        "|---|---|---|---|---|---|",
+        table,
     ]
-    for row in rows:
-        lines.append(
-            f"| {row['model']} | {row['runtime']} | {row['threads']} | "
-            f"{row['median_ms_per_frame']} | {row['min_ms_per_frame']} | "
-            f"{row['median_speedup_vs_torch_same_round']}x |"
-        )
-    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    report["environment"] = environment()
+    save(f"runtimes{'_' + args.tag if args.tag else ''}", report, "\n".join(lines))
     print("\n".join(lines))
 
 

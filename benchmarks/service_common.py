@@ -189,13 +189,6 @@ class ServerProcess:
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmRSS")
 
-    def peak_rss_mib(self) -> float:
-        """Peak resident memory of the server process so far (VmHWM)."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmHWM")
-
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server process so far (Linux /proc), all threads."""
         import os

@@ -11,7 +11,6 @@ per model call, so the two model stages can use the two cores.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -19,9 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.harness import environment, save
+
 REPO = Path(__file__).resolve().parents[1]
 PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
-RESULTS = REPO / "benchmarks" / "results"
 
 
 def main() -> None:
@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--runtime", default="auto")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--tag", default="")
     args = parser.parse_args()
 
     from tracker.detect import build_detector
@@ -39,7 +40,6 @@ def main() -> None:
     from tracker.pipeline import Pipeline
     from tracker.reid import build_embedder
     from tracker.source_tracking import track_source
-    from tracker.staged import track_source_staged
 
     set_torch_threads(args.threads)
     detector = build_detector("yolov5", device="cpu", score_threshold=0.1, runtime=args.runtime)
@@ -55,12 +55,9 @@ def main() -> None:
             for mode in ("sequential", "staged"):
                 out = Path(tmp) / f"{mode}{repeat}.txt"
                 start = time.perf_counter()
-                if mode == "sequential":
-                    run = track_source(source, pipeline, batch=args.batch, results_path=out,
-                                       max_frames=args.frames, progress=False)  # fmt: skip
-                else:
-                    run = track_source_staged(source, pipeline, batch=args.batch,
-                                              results_path=out, max_frames=args.frames)  # fmt: skip
+                run = track_source(source, pipeline, batch=args.batch, results_path=out,
+                                   max_frames=args.frames, progress=False,
+                                   overlap=mode == "staged")  # fmt: skip
                 fps[mode].append(run.frames / (time.perf_counter() - start))
                 outputs[mode] = out.read_bytes()
                 print(f"{mode}: {fps[mode][-1]:.2f} FPS, load {os.getloadavg()[0]:.2f}", flush=True)
@@ -80,7 +77,6 @@ def main() -> None:
         "results_byte_identical": identical,
         "load_average_1min_end": round(os.getloadavg()[0], 2),
     }
-    (RESULTS / "staged_speed.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [
         "# Overlapped stages vs sequential (PETS09-S2L1)",
         "",
@@ -98,7 +94,8 @@ def main() -> None:
             f"| {i + 1} | {fps['sequential'][i]:.2f} | {fps['staged'][i]:.2f} | {ratio:.2f}x |"
         )
     lines += ["", f"Result files byte-identical in every repeat: {identical}."]
-    (RESULTS / "staged_speed.md").write_text("\n".join(lines) + "\n")
+    report["environment"] = environment()
+    save(f"staged_speed{'_' + args.tag if args.tag else ''}", report, "\n".join(lines))
     print("\n".join(lines))
 
 

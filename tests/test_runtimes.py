@@ -26,7 +26,12 @@ from tracker.runtime.cache import CACHE_DIR_ENV, EXPORT_VERSION, cache_dir, expo
 from tracker.runtime.export import ExportSpec, PixelInput, Tolerance, exported_session
 from tracker.runtime.sessions import onnx_providers
 
-EXPORTED = ("onnx", "openvino")
+EXPORTED = [
+    pytest.param(
+        name, marks=pytest.mark.skipif(not rt.runtime_available(name), reason=f"no {name}")
+    )
+    for name in ("onnx", "openvino")
+]
 
 
 # --- choosing a runtime -------------------------------------------------------------------
@@ -171,6 +176,16 @@ def test_corrupt_cached_export_is_made_again(
     assert session.run(np.zeros((1, 16, 8, 3), np.uint8)).shape == (1, 4)
 
 
+def test_unwritable_cache_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(CACHE_DIR_ENV, str(blocker / "cache"))
+    weights = tmp_path / "w.pt"
+    weights.write_bytes(b"w")
+    with pytest.raises(TrackerError, match=r"cannot write the model export cache.*TRACKER_CACHE"):
+        exported_session(tiny_spec(weights, [], Tolerance(1e-5)), "onnx")
+
+
 # --- the real models ------------------------------------------------------------------------
 
 
@@ -187,7 +202,9 @@ def reference(frame: int) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("runtime", EXPORTED)
 def test_exported_yolov5_reproduces_reference_detections(runtime: str) -> None:
-    detector = build_detector("yolov5", device="cpu", score_threshold=0.1, runtime=runtime)
+    detector = build_detector(
+        "yolov5", device="cpu", score_threshold=0.1, runtime=runtime, image_size=640
+    )  # the reference file's input size
     assert isinstance(detector, YoloV5Detector) and detector.runtime == runtime
     assert detector.net is None, "no torch network is kept for an exported runtime"
     frames = [pets_frame(1), pets_frame(400), pets_frame(795)]
@@ -371,3 +388,13 @@ def test_runtime_option_on_track_demo_and_serve(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr("tracker.reid.build_embedder", fake_embedder)
     build_pipeline(ServerSettings(runtime="onnx", torch_threads=0))
     assert seen == {"detector": "onnx", "embedder": "onnx"}
+
+
+def test_default_input_size_is_the_measured_one() -> None:
+    """512: the fastest size that kept PETS09 above the floors (pets_speed_input_size.md)."""
+    from tracker.detect import DEFAULT_IMAGE_SIZE
+
+    detector = build_detector("yolov5", device="cpu", runtime="onnx")
+    assert isinstance(detector, YoloV5Detector)
+    assert detector.image_size == DEFAULT_IMAGE_SIZE == 512
+    assert build_detector("yolov5", device="cpu", runtime="onnx", image_size=640).image_size == 640

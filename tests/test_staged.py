@@ -30,7 +30,7 @@ def test_results_are_byte_identical_to_the_sequential_path(
     pipeline: Pipeline, tmp_path: Path, batch: int
 ) -> None:
     source = MotSequenceSource(PETS)
-    frames = 16
+    frames = 10
     seq = track_source(source, pipeline, batch=batch, results_path=tmp_path / "seq.txt",
                        detections_path=tmp_path / "seq_dets.txt", max_frames=frames,
                        progress=False)  # fmt: skip

@@ -33,8 +33,9 @@ def test_track_source_writes_results_dets_and_video(
 ) -> None:
     out, dets, video = tmp_path / "r" / "PETS.txt", tmp_path / "dets.txt", tmp_path / "v.mp4"
     code = main(
-        ["track", "--source", str(pets_folder), "--detector", "yolov5", "--embedder",
-         "market-cnn", "--device", "cpu", "--batch", "4", "--out", str(out), "--save-dets",
+        ["track", "--source", str(pets_folder), "--detector", "yolov5", "--image-size", "640",
+         "--embedder", "market-cnn", "--device", "cpu", "--batch", "4", "--out", str(out),
+         "--save-dets",
          str(dets), "--save-video", str(video), "--quiet", "--set", "n_init=2"]
     )  # fmt: skip
     assert code == 0

@@ -81,7 +81,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     frames.add_argument(
         "--score-threshold", type=float, default=0.1, help="detector score threshold (0.1)"
     )
-    frames.add_argument("--image-size", type=int, help="detector input size (model default)")
+    frames.add_argument(
+        "--image-size",
+        type=int,
+        help="detector input size (default: 512 for yolov5, measured on PETS09; the model's own "
+        "for the others)",
+    )
     frames.add_argument(
         "--classes",
         type=int,

@@ -18,8 +18,12 @@ log = logging.getLogger(__name__)
 DETECTOR_NAMES = ("auto", "yolov5", "yolo", "frcnn", "frcnn-mobilenet")
 DEFAULT_SCORE_THRESHOLD = 0.1
 """Low on purpose: the tracker's own score stages decide what starts a track."""
-DEFAULT_IMAGE_SIZE = 640
-"""YOLOv5's letterbox size (long side)."""
+DEFAULT_IMAGE_SIZE = 512
+"""YOLOv5's letterbox size (long side) when the caller gives none: the fastest size that keeps
+PETS09-S2L1 above the accuracy floors (HOTA 56.753, IDF1 75.497) with the default tracker and
+OSNet: 512 gave 57.713 / 77.249 at 1.32x the FPS of 640 (58.031 / 77.098); 480 and 416 fell
+below (benchmarks/results/pets_speed_input_size.md). ``YoloV5Detector`` itself keeps YOLOv5's
+640, the size the reference detections were made with."""
 
 
 def build_detector(

@@ -24,6 +24,7 @@ from tracker.detect.frames import class_lookup, map_and_filter, parse_class_map,
 from tracker.detect.letterbox import letterbox_batch
 from tracker.device import resolve_device
 from tracker.errors import TrackerError
+from tracker.runtime import resolve_runtime
 from tracker.runtime.export import ExportSpec, PixelInput, Tolerance, exported_session
 from tracker.weights import load_state_dict, resolve
 
@@ -173,6 +174,8 @@ class YoloV5Detector:
     ``runtime`` ``torch`` runs the network eagerly (fp16 on CUDA); ``onnx`` / ``openvino`` run
     an export of the same weights, one per letterbox shape (fixed height and width, dynamic
     batch), made and checked against torch on first use and cached (``tracker.runtime``).
+    The shapes are few (the long side is ``image_size``, the short one a multiple of 32), so
+    their sessions are kept.
     """
 
     def __init__(
@@ -189,8 +192,6 @@ class YoloV5Detector:
         runtime: str = "torch",
         threads: int | None = None,
     ) -> None:
-        from tracker.runtime import resolve_runtime
-
         if image_size % 32:
             raise TrackerError(f"image size must be a multiple of 32, got {image_size}")
         self.path = resolve(weights or DEFAULT_WEIGHTS)

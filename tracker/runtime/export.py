@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from tracker.errors import TrackerError
-from tracker.runtime.cache import export_path, file_digest
+from tracker.runtime.cache import CACHE_DIR_ENV, export_path, file_digest
 from tracker.runtime.sessions import Session, open_session
 
 log = logging.getLogger(__name__)
@@ -103,8 +103,14 @@ def exported_session(
             log.warning("cached export %s is unusable (%s); exporting again", path, error)
             path.unlink(missing_ok=True)
     log.info("exporting %s for %s at %dx%d -> %s", spec.model, runtime, height, width, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=path.stem, suffix=".tmp.onnx", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp_name = tempfile.mkstemp(prefix=path.stem, suffix=".tmp.onnx", dir=path.parent)
+    except OSError as error:
+        raise TrackerError(
+            f"cannot write the model export cache {path.parent} ({error}); set "
+            f"${CACHE_DIR_ENV} to a writable folder, or use --runtime torch"
+        ) from error
     os.close(handle)
     tmp = Path(tmp_name)
     try:

@@ -7,6 +7,7 @@ existing ``--threads`` / ``--torch-threads`` settings limit every runtime alike.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -107,10 +108,12 @@ class OpenVinoSession:
         except Exception as error:  # OpenVINO raises RuntimeError subclasses of its own
             raise TrackerError(f"OpenVINO cannot load {path}: {error}") from error
         self.request = self.compiled.create_infer_request()
+        self._lock = threading.Lock()  # one infer request: one call at a time
 
     def run(self, inputs: NDArray[np.generic]) -> NDArray[np.float32]:
-        self.request.infer({0: np.ascontiguousarray(inputs)})
-        return np.array(self.request.get_output_tensor(0).data, np.float32)  # copy: reused buffer
+        with self._lock:
+            self.request.infer({0: np.ascontiguousarray(inputs)})
+            return np.array(self.request.get_output_tensor(0).data, np.float32)  # reused buffer
 
 
 def open_session(
