@@ -72,9 +72,22 @@ def gallery_pair_distance(
     return 1.0 - similarity.max(axis=1).astype(np.float64)
 
 
+def iou_cost(
+    iou: FloatArray, max_distance: float, feasible: NDArray[np.bool_] | None = None
+) -> FloatArray:
+    """``1 - IoU``, with pairs beyond ``max_distance`` or not ``feasible`` set to
+    ``INFEASIBLE``: the cost of the IoU-only stages and of motion-only tracking."""
+    cost = 1.0 - iou
+    gate = cost > max_distance
+    if feasible is not None:
+        gate |= ~feasible
+    cost[gate] = INFEASIBLE
+    return cost
+
+
 def fused_cost(
     iou: FloatArray,
-    appearance: FloatArray | None,
+    appearance: FloatArray,
     *,
     appearance_weight: float,
     max_appearance_distance: float,
@@ -83,17 +96,13 @@ def fused_cost(
 ) -> FloatArray:
     """``w * cosine + (1 - w) * (1 - IoU)``, with gated pairs set to ``INFEASIBLE``.
 
-    Without appearance (motion-only) the cost is ``1 - IoU``. ``max_iou_distance=None`` turns
-    the IoU gate off, which the appearance stage wants: a track lost for a while may have
-    drifted off its detection and should still be recoverable by how it looks.
+    ``max_iou_distance=None`` turns the IoU gate off, which the appearance stage wants: a
+    track lost for a while may have drifted off its detection and should still be
+    recoverable by how it looks.
     """
     iou_distance = 1.0 - iou
-    if appearance is None:
-        cost = iou_distance.copy()
-        gate = np.zeros(cost.shape, dtype=bool)
-    else:
-        cost = appearance_weight * appearance + (1.0 - appearance_weight) * iou_distance
-        gate = appearance > max_appearance_distance
+    cost = appearance_weight * appearance + (1.0 - appearance_weight) * iou_distance
+    gate = appearance > max_appearance_distance
     if max_iou_distance is not None:
         gate |= iou_distance > max_iou_distance
     if feasible is not None:

@@ -29,6 +29,7 @@ from tracker.core.affinity import (
     INFEASIBLE,
     fused_cost,
     gallery_pair_distance,
+    iou_cost,
     iou_matrix,
 )
 from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
@@ -160,6 +161,8 @@ class Tracks:
 
 @dataclass
 class _FrameMatches:
+    """The track/detection pairs the stages of one frame agreed on."""
+
     rows: list[IntArray] = field(default_factory=list)
     cols: list[IntArray] = field(default_factory=list)
     update_appearance: list[NDArray[np.bool_]] = field(default_factory=list)
@@ -180,6 +183,20 @@ class _FrameMatches:
         )
 
 
+@dataclass
+class _Frame:
+    """One frame's detections, their affinities to the predicted tracks, and what is still
+    unmatched as the stages go."""
+
+    dets: Detections
+    iou: NDArray[np.float64]  # (tracks, detections)
+    same_class: NDArray[np.bool_]
+    plausible: NDArray[np.bool_]  # same class and inside the motion gate
+    free_high: IntArray  # confident detections no stage has taken yet
+    low: IntArray  # detections only the low-score stage may use
+    matches: _FrameMatches = field(default_factory=_FrameMatches)
+
+
 class DeepSort:
     """Online tracker; one instance per video stream. IDs start at 1 per instance."""
 
@@ -190,7 +207,6 @@ class DeepSort:
         uses_gallery = self.config.appearance == "gallery"
         self.tracks = TrackTable(self.config.gallery_budget if uses_gallery else 0)
         self._next_id = 1
-        self.frame_count = 0
 
     @property
     def active_tracks(self) -> int:
@@ -209,166 +225,119 @@ class DeepSort:
         integers (all 0 if omitted), ``features`` ``(N, D)`` appearance embeddings or ``None``.
         An empty frame (N = 0) is fine: tracks coast on their motion model.
         """
+        dets = self._accept(boxes, scores, classes, features)
+        self._predict()
+        frame = self._affinities(dets)
+        left = self._match_confirmed(frame)
+        left = self._match_tentative_and_recent(frame, left)
+        left = self._match_low_score(frame, left)
+        self._update_matched(frame)
+        self.tracks.mark_missed(left, self.config.max_age)
+        self._start_tracks(frame)
+        self.tracks.prune()
+        return self._report()
+
+    # -- stages --------------------------------------------------------------------------
+
+    def _accept(
+        self,
+        boxes: ArrayLike,
+        scores: ArrayLike,
+        classes: ArrayLike | None,
+        features: ArrayLike | None,
+    ) -> Detections:
+        """Validated detections above ``min_score``; the first features size the galleries."""
         dets = Detections.from_arrays(boxes, scores, classes, features, self.tracks.feature_dim)
         if dets.features is not None and self.tracks.feature_dim is None and len(dets):
             self.tracks.init_appearance(dets.features.shape[1])
-        self.frame_count += 1
-        cfg = self.config
-        dets = dets.subset(dets.scores >= cfg.min_score)
-        is_high = dets.scores >= cfg.high_score
-        high = np.flatnonzero(is_high)
-        low = np.flatnonzero(~is_high)
+        return dets.subset(dets.scores >= self.config.min_score)
 
+    def _predict(self) -> None:
         table = self.tracks
         n = table.n
-        if n:
-            # A shrinking box coasting without detections would turn inside out; stop its
-            # size change instead (as SORT does), so every predicted box stays valid.
-            inverting = table.mean[:n, 2:4] + table.mean[:n, 6:8] <= 0
-            table.mean[:n, 6:8][inverting] = 0.0
-            table.mean[:n], table.cov[:n] = self.kf.predict(table.mean[:n], table.cov[:n])
-            table.age[:n] += 1
-            table.misses[:n] += 1
-        track_boxes = xyah_to_xyxy(table.mean[:n, :4])
-        iou = iou_matrix(track_boxes, dets.boxes)
+        if n == 0:
+            return
+        # A shrinking box coasting without detections would turn inside out; stop its
+        # size change instead (as SORT does), so every predicted box stays valid.
+        inverting = table.mean[:n, 2:4] + table.mean[:n, 6:8] <= 0
+        table.mean[:n, 6:8][inverting] = 0.0
+        table.mean[:n], table.cov[:n] = self.kf.predict(table.mean[:n], table.cov[:n])
+        table.advance_frame()
+
+    def _affinities(self, dets: Detections) -> _Frame:
+        table = self.tracks
+        n = table.n
+        iou = iou_matrix(xyah_to_xyxy(table.mean[:n, :4]), dets.boxes)
         same_class = self._class_gate(dets)
-        plausible = same_class & self._motion_gate(dets)
+        is_high = dets.scores >= self.config.high_score
+        return _Frame(
+            dets=dets,
+            iou=iou,
+            same_class=same_class,
+            plausible=same_class & self._motion_gate(dets),
+            free_high=np.flatnonzero(is_high),
+            low=np.flatnonzero(~is_high),
+        )
 
-        matches = _FrameMatches()
-        free_dets = high
-        confirmed = np.flatnonzero(table.states[:n] == TrackState.CONFIRMED)
+    def _match_confirmed(self, frame: _Frame) -> IntArray:
+        """Confirmed tracks against confident detections: appearance + IoU, or IoU alone
+        without features, gated by motion and class. Returns the confirmed tracks left."""
+        confirmed = np.flatnonzero(self.tracks.states[: self.tracks.n] == TrackState.CONFIRMED)
+        result = self._assign_confirmed(confirmed, frame)
+        self._take(frame, confirmed, result, appearance=True)
+        return confirmed[result.unmatched_rows]
 
-        # Stage 1: confirmed tracks, appearance + IoU (or IoU alone without features).
-        stage1 = self._associate_confirmed(confirmed, free_dets, dets, iou, plausible)
-        matches.add(confirmed[stage1.matches[:, 0]], free_dets[stage1.matches[:, 1]], True)
-        free_dets = free_dets[stage1.unmatched_cols]
-        left = confirmed[stage1.unmatched_rows]
+    def _match_tentative_and_recent(self, frame: _Frame, left: IntArray) -> IntArray:
+        """Tentative tracks and confirmed tracks seen one frame ago, on IoU alone.
 
-        # Stage 2: tentative tracks and tracks seen one frame ago, IoU only.
-        tentative = np.flatnonzero(table.states[:n] == TrackState.TENTATIVE)
+        This stage gates by class but not by motion: tentative tracks have an unreliable
+        velocity, and IoU is itself a tight spatial gate (as in DeepSORT).
+        Returns every track still unmatched."""
+        table = self.tracks
+        tentative = np.flatnonzero(table.states[: table.n] == TrackState.TENTATIVE)
         recent = left[table.misses[left] == 1]
         candidates = np.concatenate([tentative, recent])
-        # The IoU stages gate by class but not by motion: tentative tracks have an unreliable
-        # velocity, and IoU is itself a tight spatial gate (as in DeepSORT).
-        stage2 = self._associate_iou(candidates, free_dets, iou, same_class, cfg.max_iou_distance)
-        matches.add(candidates[stage2.matches[:, 0]], free_dets[stage2.matches[:, 1]], True)
-        free_dets = free_dets[stage2.unmatched_cols]
-        unmatched = np.union1d(np.setdiff1d(left, recent), candidates[stage2.unmatched_rows])
-
-        # Stage 3: still-unmatched confirmed tracks against low-score detections.
-        if len(low):
-            pool = unmatched[
-                (table.states[unmatched] == TrackState.CONFIRMED) & (table.misses[unmatched] == 1)
-            ]
-            stage3 = self._associate_iou(pool, low, iou, same_class, cfg.low_score_iou_distance)
-            matches.add(pool[stage3.matches[:, 0]], low[stage3.matches[:, 1]], False)
-            unmatched = np.setdiff1d(unmatched, pool[stage3.matches[:, 0]])
-
-        self._apply(matches, unmatched, dets)
-        self._start_tracks(
-            dets.subset(free_dets[dets.scores[free_dets] >= cfg.new_track_min_score])
+        result = self._assign_iou(
+            candidates, frame.free_high, frame, frame.same_class, self.config.max_iou_distance
         )
-        table.prune()
-        return self._report()
+        self._take(frame, candidates, result, appearance=True)
+        return np.union1d(np.setdiff1d(left, recent), candidates[result.unmatched_rows])
 
-    # -- association stages --------------------------------------------------------------
+    def _match_low_score(self, frame: _Frame, unmatched: IntArray) -> IntArray:
+        """ByteTrack's second pass: confirmed tracks missed only in this frame against the
+        low-score detections, on IoU. Their appearance is not learnt (it may be occluded)."""
+        if len(frame.low) == 0:
+            return unmatched
+        table = self.tracks
+        pool = unmatched[
+            (table.states[unmatched] == TrackState.CONFIRMED) & (table.misses[unmatched] == 1)
+        ]
+        result = self._assign_iou(
+            pool, frame.low, frame, frame.same_class, self.config.low_score_iou_distance
+        )
+        frame.matches.add(pool[result.matches[:, 0]], frame.low[result.matches[:, 1]], False)
+        return np.setdiff1d(unmatched, pool[result.matches[:, 0]])
 
-    def _class_gate(self, dets: Detections) -> NDArray[np.bool_]:
-        n = self.tracks.n
-        if not self.config.class_aware:
-            return np.ones((n, len(dets)), dtype=bool)
-        return self.tracks.classes[:n, None] == dets.classes[None, :]
-
-    def _motion_gate(self, dets: Detections) -> NDArray[np.bool_]:
-        table, threshold = self.tracks, self.config.gating_threshold
-        n = table.n
-        if threshold is None or n == 0 or len(dets) == 0:
-            return np.ones((n, len(dets)), dtype=bool)
-        distance = self.kf.gating_distance(table.mean[:n], table.cov[:n], xyxy_to_xyah(dets.boxes))
-        return distance <= threshold
-
-    def _associate_confirmed(
-        self,
-        rows: IntArray,
-        cols: IntArray,
-        dets: Detections,
-        iou: NDArray[np.float64],
-        feasible: NDArray[np.bool_],
-    ) -> Assignment:
-        cfg, table = self.config, self.tracks
-        if len(rows) == 0 or len(cols) == 0:
-            return Assignment.empty(len(rows), len(cols))
-        sub_iou = iou[np.ix_(rows, cols)]
-        sub_feasible = feasible[np.ix_(rows, cols)]
-        if dets.features is None or table.feature_dim is None:
-            cost = fused_cost(
-                sub_iou, None, appearance_weight=0.0, max_appearance_distance=2.0,
-                max_iou_distance=cfg.max_iou_distance, feasible=sub_feasible,
-            )  # fmt: skip
-            limit = cfg.max_iou_distance
-        else:
-            det_features = dets.features[cols]
+    def _update_matched(self, frame: _Frame) -> None:
+        table, cfg, dets = self.tracks, self.config, frame.dets
+        rows, cols, with_appearance = frame.matches.arrays()
+        if len(rows) == 0:
+            return
+        mean, cov = self.kf.update(
+            table.mean[rows], table.cov[rows], xyxy_to_xyah(dets.boxes[cols])
+        )
+        table.mark_hit(rows, mean, cov, dets.scores[cols], dets.index[cols], cfg.n_init)
+        if dets.features is not None and table.feature_dim is not None:
+            feature_rows, feature_cols = rows[with_appearance], cols[with_appearance]
             if cfg.appearance == "ema":
-                appearance = 1.0 - (table.smooth_feature[rows] @ det_features.T).astype(np.float64)
+                table.blend_features(feature_rows, dets.features[feature_cols], cfg.ema_momentum)
             else:
-                # Only pairs that pass the gates can match: skip the gallery for the rest.
-                appearance = np.full(sub_iou.shape, np.inf)
-                pair_rows, pair_cols = np.nonzero(sub_feasible)
-                appearance[pair_rows, pair_cols] = gallery_pair_distance(
-                    table.gallery, table.gallery_count, det_features, rows[pair_rows], pair_cols
-                )
-            cost = fused_cost(
-                sub_iou, appearance, appearance_weight=cfg.appearance_weight,
-                max_appearance_distance=cfg.appearance_gate,
-                max_iou_distance=None, feasible=sub_feasible,
-            )  # fmt: skip
-            w = cfg.appearance_weight
-            limit = w * cfg.appearance_gate + (1.0 - w)
-        limit = min(limit + 1e-9, INFEASIBLE / 2)
-        if cfg.cascade:
-            return matching_cascade(cost, table.misses[rows], limit, cfg.assignment_backend)
-        return min_cost_assignment(cost, limit, cfg.assignment_backend)
+                table.push_features(feature_rows, dets.features[feature_cols])
 
-    def _associate_iou(
-        self,
-        rows: IntArray,
-        cols: IntArray,
-        iou: NDArray[np.float64],
-        feasible: NDArray[np.bool_],
-        max_distance: float,
-    ) -> Assignment:
-        if len(rows) == 0 or len(cols) == 0:
-            return Assignment.empty(len(rows), len(cols))
-        cost = fused_cost(
-            iou[np.ix_(rows, cols)], None, appearance_weight=0.0, max_appearance_distance=2.0,
-            max_iou_distance=max_distance, feasible=feasible[np.ix_(rows, cols)],
-        )  # fmt: skip
-        return min_cost_assignment(cost, max_distance + 1e-9, self.config.assignment_backend)
-
-    # -- state changes -------------------------------------------------------------------
-
-    def _apply(self, matches: _FrameMatches, unmatched: IntArray, dets: Detections) -> None:
-        table, cfg = self.tracks, self.config
-        rows, cols, with_appearance = matches.arrays()
-        if len(rows):
-            table.mean[rows], table.cov[rows] = self.kf.update(
-                table.mean[rows], table.cov[rows], xyxy_to_xyah(dets.boxes[cols])
-            )
-            table.scores[rows] = dets.scores[cols]
-            table.last_detection[rows] = dets.index[cols]
-            table.mark_hit(rows, cfg.n_init)
-            if dets.features is not None and table.feature_dim is not None:
-                feature_rows, feature_cols = rows[with_appearance], cols[with_appearance]
-                if cfg.appearance == "ema":
-                    table.blend_features(
-                        feature_rows, dets.features[feature_cols], cfg.ema_momentum
-                    )
-                else:
-                    table.push_features(feature_rows, dets.features[feature_cols])
-        table.last_detection[unmatched] = -1
-        table.mark_missed(unmatched, cfg.max_age)
-
-    def _start_tracks(self, dets: Detections) -> None:
+    def _start_tracks(self, frame: _Frame) -> None:
+        """One tentative track per confident detection no stage matched."""
+        free = frame.free_high
+        dets = frame.dets.subset(free[frame.dets.scores[free] >= self.config.new_track_min_score])
         k = len(dets)
         if k == 0:
             return
@@ -395,3 +364,77 @@ class DeepSort:
             ages=table.age[rows].copy(),
             detection_index=table.last_detection[rows].copy(),
         )
+
+    # -- gates, costs, assignment ----------------------------------------------------------
+
+    def _class_gate(self, dets: Detections) -> NDArray[np.bool_]:
+        n = self.tracks.n
+        if not self.config.class_aware:
+            return np.ones((n, len(dets)), dtype=bool)
+        return self.tracks.classes[:n, None] == dets.classes[None, :]
+
+    def _motion_gate(self, dets: Detections) -> NDArray[np.bool_]:
+        table, threshold = self.tracks, self.config.gating_threshold
+        n = table.n
+        if threshold is None or n == 0 or len(dets) == 0:
+            return np.ones((n, len(dets)), dtype=bool)
+        distance = self.kf.gating_distance(table.mean[:n], table.cov[:n], xyxy_to_xyah(dets.boxes))
+        return distance <= threshold
+
+    def _take(self, frame: _Frame, rows: IntArray, result: Assignment, appearance: bool) -> None:
+        """Record a stage's matches and remove its detections from the free pool."""
+        cols = frame.free_high
+        frame.matches.add(rows[result.matches[:, 0]], cols[result.matches[:, 1]], appearance)
+        frame.free_high = cols[result.unmatched_cols]
+
+    def _assign_confirmed(self, rows: IntArray, frame: _Frame) -> Assignment:
+        cfg, table, dets = self.config, self.tracks, frame.dets
+        cols = frame.free_high
+        if len(rows) == 0 or len(cols) == 0:
+            return Assignment.empty(len(rows), len(cols))
+        sub_iou = frame.iou[np.ix_(rows, cols)]
+        sub_feasible = frame.plausible[np.ix_(rows, cols)]
+        if dets.features is None or table.feature_dim is None:
+            cost = iou_cost(sub_iou, cfg.max_iou_distance, sub_feasible)
+            limit = cfg.max_iou_distance
+        else:
+            appearance = self._appearance_distance(rows, dets.features[cols], sub_feasible)
+            cost = fused_cost(
+                sub_iou, appearance, appearance_weight=cfg.appearance_weight,
+                max_appearance_distance=cfg.appearance_gate,
+                max_iou_distance=None, feasible=sub_feasible,
+            )  # fmt: skip
+            w = cfg.appearance_weight
+            limit = w * cfg.appearance_gate + (1.0 - w)
+        limit = min(limit + 1e-9, INFEASIBLE / 2)
+        if cfg.cascade:
+            return matching_cascade(cost, table.misses[rows], limit, cfg.assignment_backend)
+        return min_cost_assignment(cost, limit, cfg.assignment_backend)
+
+    def _appearance_distance(
+        self, rows: IntArray, det_features: NDArray[np.float32], feasible: NDArray[np.bool_]
+    ) -> NDArray[np.float64]:
+        """Cosine distance of tracks ``rows`` to the detections' features."""
+        table = self.tracks
+        if self.config.appearance == "ema":
+            return 1.0 - (table.smooth_feature[rows] @ det_features.T).astype(np.float64)
+        # Only pairs that pass the gates can match: skip the gallery for the rest.
+        appearance = np.full(feasible.shape, np.inf)
+        pair_rows, pair_cols = np.nonzero(feasible)
+        appearance[pair_rows, pair_cols] = gallery_pair_distance(
+            table.gallery, table.gallery_count, det_features, rows[pair_rows], pair_cols
+        )
+        return appearance
+
+    def _assign_iou(
+        self,
+        rows: IntArray,
+        cols: IntArray,
+        frame: _Frame,
+        feasible: NDArray[np.bool_],
+        max_distance: float,
+    ) -> Assignment:
+        if len(rows) == 0 or len(cols) == 0:
+            return Assignment.empty(len(rows), len(cols))
+        cost = iou_cost(frame.iou[np.ix_(rows, cols)], max_distance, feasible[np.ix_(rows, cols)])
+        return min_cost_assignment(cost, max_distance + 1e-9, self.config.assignment_backend)

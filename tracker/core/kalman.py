@@ -63,8 +63,6 @@ def _diag(values: FloatArray) -> FloatArray:
 class BatchKalmanFilter:
     """Predict, project, update and gate many tracks with one set of array operations."""
 
-    ndim = 4
-
     def __init__(self, noise: NoiseModel | None = None) -> None:
         self.noise = noise or NoiseModel()
 

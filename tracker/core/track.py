@@ -127,7 +127,26 @@ class TrackTable:
             blended, norms, out=np.zeros_like(blended), where=norms > 0
         )
 
-    def mark_hit(self, rows: NDArray[np.int64], n_init: int) -> None:
+    def advance_frame(self) -> None:
+        """Every live track is one frame older and one more frame without an update (the
+        matched ones are reset by ``mark_hit``)."""
+        self.age[: self.n] += 1
+        self.misses[: self.n] += 1
+
+    def mark_hit(
+        self,
+        rows: NDArray[np.int64],
+        mean: NDArray[np.float64],
+        cov: NDArray[np.float64],
+        scores: NDArray[np.float32],
+        detection_index: NDArray[np.int64],
+        n_init: int,
+    ) -> None:
+        """Store the corrected states of matched tracks; ``n_init`` hits confirm a track."""
+        self.mean[rows] = mean
+        self.cov[rows] = cov
+        self.scores[rows] = scores
+        self.last_detection[rows] = detection_index
         self.hits[rows] += 1
         self.misses[rows] = 0
         promote = rows[(self.states[rows] == TrackState.TENTATIVE) & (self.hits[rows] >= n_init)]
@@ -135,6 +154,7 @@ class TrackTable:
 
     def mark_missed(self, rows: NDArray[np.int64], max_age: int) -> None:
         """Delete tentative tracks at their first miss and confirmed ones past ``max_age``."""
+        self.last_detection[rows] = -1
         tentative = self.states[rows] == TrackState.TENTATIVE
         too_old = self.misses[rows] > max_age
         self.states[rows[tentative | too_old]] = TrackState.DELETED
