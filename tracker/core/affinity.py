@@ -109,3 +109,70 @@ def fused_cost(
         gate |= ~feasible
     cost[gate] = INFEASIBLE
     return cost
+
+
+def min_fused_cost(
+    iou: FloatArray,
+    appearance: FloatArray,
+    max_appearance_distance: float,
+    proximity: float,
+    max_iou_distance: float,
+    feasible: NDArray[np.bool_] | None = None,
+) -> FloatArray:
+    """BoT-SORT's fusion, ``min(1 - IoU, cosine / 2)``, where the appearance term counts only
+    for pairs that look alike (cosine at most ``max_appearance_distance``) and overlap
+    (``1 - IoU`` at most ``proximity``). Appearance can make a plausible pair cheaper, never
+    make an implausible one possible: pairs with ``1 - IoU`` over ``max_iou_distance`` or
+    not ``feasible`` stay ``INFEASIBLE``."""
+    iou_distance = 1.0 - iou
+    helps = (appearance <= max_appearance_distance) & (iou_distance <= proximity)
+    cost = np.where(helps, np.minimum(iou_distance, appearance / 2.0), iou_distance)
+    gate = iou_distance > max_iou_distance
+    if feasible is not None:
+        gate |= ~feasible
+    cost[gate] = INFEASIBLE
+    return cost
+
+
+def _margin(distance: FloatArray, axis: int) -> FloatArray:
+    """Second-smallest minus smallest along ``axis`` (``inf`` with fewer than two finite)."""
+    if distance.shape[axis] < 2:
+        shape = list(distance.shape)
+        shape[axis] = 1
+        return np.full(shape, np.inf)
+    two = np.partition(distance, 1, axis=axis).take([0, 1], axis=axis)
+    first, second = np.split(two, 2, axis=axis)
+    with np.errstate(invalid="ignore"):
+        margin = second - first
+    return np.where(np.isfinite(first), np.nan_to_num(margin, nan=np.inf, posinf=np.inf), 0.0)
+
+
+def adaptive_fused_cost(
+    iou: FloatArray,
+    appearance: FloatArray,
+    max_appearance_distance: float,
+    max_iou_distance: float,
+    separation: float,
+    feasible: NDArray[np.bool_] | None = None,
+) -> FloatArray:
+    """Appearance weighted by how well it separates the candidates (after Deep OC-SORT's
+    adaptive weighting), each cue scaled to 1 at its gate:
+
+    ``w * cosine / max_appearance + (1 - w) * (1 - IoU) / max_iou``, with
+    ``w = min(1, margin / separation)`` per pair, where ``margin`` is the smaller of the
+    gap between the best and second-best cosine distance in the pair's row (track) and in
+    its column (detection), over the feasible pairs. Where appearance cannot tell the
+    candidates apart (similar clothes, a weak embedder) IoU decides; where it can, it
+    decides, also for a lost track that no longer overlaps its person. Matches need a cost
+    of at most 1; pairs that are not ``feasible`` are ``INFEASIBLE``.
+    """
+    distance = np.where(feasible, appearance, np.inf) if feasible is not None else appearance
+    margin = np.minimum(_margin(distance, 1), _margin(distance, 0))
+    weight = np.clip(margin / separation, 0.0, 1.0)
+    bounded = np.minimum(appearance, 2.0)  # cosine distances are at most 2; inf = no gallery
+    cost = weight * (bounded / max_appearance_distance) + (1.0 - weight) * (
+        (1.0 - iou) / max_iou_distance
+    )
+    if feasible is not None:
+        cost[~feasible] = INFEASIBLE
+    return cost

@@ -19,6 +19,7 @@ runs motion-only, SORT-like, with DeepSORT's Kalman gating and lifecycle.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
@@ -27,10 +28,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from tracker.core.affinity import (
     INFEASIBLE,
+    adaptive_fused_cost,
     fused_cost,
     gallery_pair_distance,
     iou_cost,
     iou_matrix,
+    min_fused_cost,
 )
 from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
 from tracker.core.detections import Detections
@@ -45,19 +48,39 @@ IntArray = NDArray[np.int64]
 DEFAULT_APPEARANCE_GATE = 0.2
 
 
+#: Frame rate assumed when the source does not say (MOT16/17's and most cameras').
+DEFAULT_FRAME_RATE = 30.0
+
+#: Upper bounds that keep one stream's config from exhausting memory or CPU.
+MAX_GALLERY_BUDGET = 1000
+MAX_N_INIT = 100
+MAX_SECONDS = 600.0
+MAX_FRAME_RATE = 1000.0
+
+#: BoT-SORT's proximity gate: appearance may only lower the cost of pairs whose boxes overlap
+#: at least this much (``1 - IoU <= 0.5``).
+APPEARANCE_PROXIMITY = 0.5
+
+#: ``adaptive`` fusion: the cosine margin between a pair's best and second-best candidates
+#: at which appearance alone decides (below it, IoU takes the rest of the weight).
+APPEARANCE_SEPARATION = 0.1
+
+
 @dataclass(frozen=True)
 class DeepSortConfig:
     """Tracker parameters.
 
-    Defaults come from the recorded sweep (benchmarks/tuning/sweep.py, results in
-    benchmarks/results/tuning-*.md), which started from DeepSORT's published settings
-    (max_age 30, max_iou_distance 0.7, cascade on, no score filter, pure cosine cost).
+    Times are in seconds, not frames: the tracker converts them with the source's frame rate
+    (``DeepSort(config, frame_rate=...)``), so a lifetime means the same on a 7 fps and a
+    30 fps camera. Defaults come from DeepSORT's published settings, refined by the
+    parameter sweep (benchmarks/results/tuning-2026-11-24.md).
     """
 
-    max_age: int = 60
-    """Frames a confirmed track survives without a detection."""
+    max_age: float = 2.0
+    """Seconds a confirmed track survives without a detection (60 frames at 30 fps)."""
     n_init: int = 3
-    """Consecutive hits before a track is confirmed and reported."""
+    """Consecutive hits before a track is confirmed and reported (a count of detections,
+    not a time: it is the evidence needed, whatever the frame rate)."""
     max_iou_distance: float = 0.8
     """IoU stages: pairs with ``1 - IoU`` above this never match."""
     max_appearance_distance: float | None = None
@@ -67,7 +90,14 @@ class DeepSortConfig:
     ``match_distance`` (the pipeline fills it in), or ``DEFAULT_APPEARANCE_GATE`` for
     features that come without an embedder (e.g. deep_sort ``.npy`` files)."""
     appearance_weight: float = 1.0
-    """``w`` in ``w * cosine + (1 - w) * (1 - IoU)``."""
+    """``w`` in ``w * cosine + (1 - w) * (1 - IoU)`` (``appearance_fusion="weighted"``)."""
+    appearance_fusion: Literal["weighted", "min", "hybrid", "adaptive"] = "weighted"
+    """How appearance and IoU combine in the main stage: ``weighted`` (DeepSORT's sum, no
+    IoU gate, so a lost track can be found again by appearance anywhere inside the motion
+    gate), or ``min`` (BoT-SORT: ``min(1 - IoU, cosine / 2)``, where appearance counts only
+    for overlapping pairs and below its gate, so it can only help IoU, never override it), or
+    ``hybrid``: ``min`` first, then ``weighted`` for the tracks lost for more than one frame
+    against the detections left (appearance re-identifies, IoU leads otherwise)."""
     appearance: Literal["gallery", "ema"] = "gallery"
     """Cosine distance to the nearest of the last ``gallery_budget`` features, or to an
     exponential moving average of them."""
@@ -89,41 +119,20 @@ class DeepSortConfig:
     """Unmatched detections below this score do not start tracks."""
     class_aware: bool = True
     """Tracks only match detections of their own class."""
-    report_misses: int = 5
-    """Also report confirmed tracks missed for up to this many frames, at their predicted
-    position (bridges short detector dropouts; ``detection_index`` is -1 for them)."""
+    report_misses: float = 5 / 30
+    """Seconds a confirmed track missed by the detector is still reported, at its predicted
+    position (``detection_index`` -1); 0 reports matched tracks only."""
+    score_adaptive_noise: bool = False
+    """NSA Kalman (GIAOTracker, StrongSORT): scale the measurement noise by
+    ``1 - score``, so confident detections correct the state more."""
+    observation_reupdate: bool = False
+    """OC-SORT's observation-centric re-update: when a track is matched again after a gap,
+    re-run its filter through boxes interpolated between the last and the new detection,
+    instead of keeping the velocity the coasting drifted to."""
     assignment_backend: Literal["lap", "scipy"] = "lap"
 
     def __post_init__(self) -> None:
-        problems = []
-        if self.report_misses < 0:
-            problems.append(f"report_misses must be >= 0, got {self.report_misses}")
-        if self.max_age < 0:
-            problems.append(f"max_age must be >= 0, got {self.max_age}")
-        if self.n_init < 1:
-            problems.append(f"n_init must be >= 1, got {self.n_init}")
-        for name in ("max_iou_distance", "low_score_iou_distance"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                problems.append(f"{name} must be in [0, 1], got {getattr(self, name)}")
-        if self.max_appearance_distance is not None and not (
-            0.0 <= self.max_appearance_distance <= 2.0
-        ):
-            problems.append(
-                f"max_appearance_distance must be in [0, 2], got {self.max_appearance_distance}"
-            )
-        for name in ("appearance_weight", "ema_momentum"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                problems.append(f"{name} must be in [0, 1], got {getattr(self, name)}")
-        if self.appearance not in ("gallery", "ema"):
-            problems.append(f"appearance must be 'gallery' or 'ema', got {self.appearance!r}")
-        if self.gallery_budget < 1:
-            problems.append(f"gallery_budget must be >= 1, got {self.gallery_budget}")
-        if self.gating_threshold is not None and self.gating_threshold <= 0:
-            problems.append(f"gating_threshold must be > 0 or None, got {self.gating_threshold}")
-        if self.assignment_backend not in ("lap", "scipy"):
-            problems.append(
-                f"assignment_backend must be 'lap' or 'scipy', got {self.assignment_backend!r}"
-            )
+        problems = _check_fields(self)
         if problems:
             raise ValueError("invalid DeepSortConfig: " + "; ".join(problems))
 
@@ -140,8 +149,60 @@ class DeepSortConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"unknown tracker parameter(s) {unknown}; known: {sorted(known)}")
+            raise ValueError(
+                f"unknown key(s) {unknown} for the tracker parameters; known: {sorted(known)}"
+            )
         return cls(**values)  # type: ignore[arg-type]
+
+
+_RANGES: dict[str, tuple[float, float]] = {
+    "max_age": (0.0, MAX_SECONDS),
+    "report_misses": (0.0, MAX_SECONDS),
+    "max_iou_distance": (0.0, 1.0),
+    "low_score_iou_distance": (0.0, 1.0),
+    "appearance_weight": (0.0, 1.0),
+    "ema_momentum": (0.0, 1.0),
+    "min_score": (0.0, 1.0),
+    "high_score": (0.0, 1.0),
+    "new_track_min_score": (0.0, 1.0),
+    "max_appearance_distance": (0.0, 2.0),
+    "n_init": (1, MAX_N_INIT),
+    "gallery_budget": (1, MAX_GALLERY_BUDGET),
+}
+_INTEGERS = ("n_init", "gallery_budget")
+_BOOLEANS = ("cascade", "class_aware", "score_adaptive_noise", "observation_reupdate")
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "appearance": ("gallery", "ema"),
+    "appearance_fusion": ("weighted", "min", "hybrid", "adaptive"),
+    "assignment_backend": ("lap", "scipy"),
+}
+
+
+def _check_fields(config: DeepSortConfig) -> list[str]:
+    """Every problem with ``config``, each naming its field (NaN fails every range)."""
+    problems = []
+    for name in _BOOLEANS:
+        if not isinstance(getattr(config, name), bool):
+            problems.append(f"{name} must be true or false, got {getattr(config, name)!r}")
+    for name, choices in _CHOICES.items():
+        if getattr(config, name) not in choices:
+            problems.append(f"{name} must be one of {choices}, got {getattr(config, name)!r}")
+    for name, (low, high) in _RANGES.items():
+        value = getattr(config, name)
+        if value is None and name == "max_appearance_distance":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(f"{name} must be a number, got {value!r}")
+        elif name in _INTEGERS and not float(value).is_integer():
+            problems.append(f"{name} must be an integer, got {value!r}")
+        elif not low <= value <= high:  # also false for NaN
+            problems.append(f"{name} must be >= {low:g} and <= {high:g}, got {value!r}")
+    gate = config.gating_threshold
+    if gate is not None and (
+        isinstance(gate, bool) or not isinstance(gate, int | float) or not 0 < gate < math.inf
+    ):
+        problems.append(f"gating_threshold must be finite and > 0, or None; got {gate!r}")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -200,8 +261,23 @@ class _Frame:
 class DeepSort:
     """Online tracker; one instance per video stream. IDs start at 1 per instance."""
 
-    def __init__(self, config: DeepSortConfig | None = None) -> None:
+    def __init__(
+        self, config: DeepSortConfig | None = None, frame_rate: float | None = None
+    ) -> None:
+        """``frame_rate`` (frames per second of the source) converts the config's times into
+        frames; ``None`` assumes ``DEFAULT_FRAME_RATE``."""
         self.config = config or DeepSortConfig()
+        fps = DEFAULT_FRAME_RATE if frame_rate is None else frame_rate
+        if (
+            isinstance(fps, bool)
+            or not isinstance(fps, int | float)
+            or not 0 < fps <= MAX_FRAME_RATE
+        ):
+            raise ValueError(f"frame_rate must be in (0, {MAX_FRAME_RATE:g}], got {frame_rate!r}")
+        self.frame_rate = float(fps)
+        # Frames, rounded as ByteTrack rounds its buffer (frame_rate / 30 * track_buffer).
+        self._max_age = int(self.config.max_age * self.frame_rate + 1e-6)
+        self._report_misses = int(self.config.report_misses * self.frame_rate + 1e-6)
         self.kf = BatchKalmanFilter()
         # In EMA mode the gallery is never read, so it is not kept (budget 0).
         uses_gallery = self.config.appearance == "gallery"
@@ -232,7 +308,7 @@ class DeepSort:
         left = self._match_tentative_and_recent(frame, left)
         left = self._match_low_score(frame, left)
         self._update_matched(frame)
-        self.tracks.mark_missed(left, self.config.max_age)
+        self.tracks.mark_missed(left, self._max_age)
         self._start_tracks(frame)
         self.tracks.prune()
         return self._report()
@@ -257,11 +333,7 @@ class DeepSort:
         n = table.n
         if n == 0:
             return
-        # A shrinking box coasting without detections would turn inside out; stop its
-        # size change instead (as SORT does), so every predicted box stays valid.
-        inverting = table.mean[:n, 2:4] + table.mean[:n, 6:8] <= 0
-        table.mean[:n, 6:8][inverting] = 0.0
-        table.mean[:n], table.cov[:n] = self.kf.predict(table.mean[:n], table.cov[:n])
+        table.mean[:n], table.cov[:n] = self._predict_states(table.mean[:n], table.cov[:n])
         table.advance_frame()
 
     def _affinities(self, dets: Detections) -> _Frame:
@@ -282,10 +354,19 @@ class DeepSort:
     def _match_confirmed(self, frame: _Frame) -> IntArray:
         """Confirmed tracks against confident detections: appearance + IoU, or IoU alone
         without features, gated by motion and class. Returns the confirmed tracks left."""
-        confirmed = np.flatnonzero(self.tracks.states[: self.tracks.n] == TrackState.CONFIRMED)
-        result = self._assign_confirmed(confirmed, frame)
+        table, fusion = self.tracks, self.config.appearance_fusion
+        confirmed = np.flatnonzero(table.states[: table.n] == TrackState.CONFIRMED)
+        result = self._assign_confirmed(confirmed, frame, "min" if fusion == "hybrid" else fusion)
         self._take(frame, confirmed, result, appearance=True)
-        return confirmed[result.unmatched_rows]
+        left = confirmed[result.unmatched_rows]
+        if fusion != "hybrid" or frame.dets.features is None or table.feature_dim is None:
+            return left
+        # Hybrid: appearance re-identifies the tracks lost for more than a frame, which have
+        # drifted off their people, among the detections nothing else claimed.
+        lost = left[table.misses[left] >= 2]
+        result = self._assign_confirmed(lost, frame, "weighted")
+        self._take(frame, lost, result, appearance=True)
+        return np.setdiff1d(left, lost[result.matches[:, 0]])
 
     def _match_tentative_and_recent(self, frame: _Frame, left: IntArray) -> IntArray:
         """Tentative tracks and confirmed tracks seen one frame ago, on IoU alone.
@@ -323,16 +404,61 @@ class DeepSort:
         rows, cols, with_appearance = frame.matches.arrays()
         if len(rows) == 0:
             return
-        mean, cov = self.kf.update(
-            table.mean[rows], table.cov[rows], xyxy_to_xyah(dets.boxes[cols])
-        )
+        measurements = xyxy_to_xyah(dets.boxes[cols])
+        mean, cov = table.mean[rows], table.cov[rows]
+        if cfg.observation_reupdate:
+            mean, cov = self._reupdate(rows, measurements, mean, cov)
+        confidence = dets.scores[cols] if cfg.score_adaptive_noise else None
+        mean, cov = self.kf.update(mean, cov, measurements, confidence)
         table.mark_hit(rows, mean, cov, dets.scores[cols], dets.index[cols], cfg.n_init)
+        table.remember_observation(rows, measurements)
         if dets.features is not None and table.feature_dim is not None:
             feature_rows, feature_cols = rows[with_appearance], cols[with_appearance]
             if cfg.appearance == "ema":
                 table.blend_features(feature_rows, dets.features[feature_cols], cfg.ema_momentum)
             else:
                 table.push_features(feature_rows, dets.features[feature_cols])
+
+    def _reupdate(
+        self,
+        rows: IntArray,
+        measurements: NDArray[np.float64],
+        mean: NDArray[np.float64],
+        cov: NDArray[np.float64],
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """OC-SORT's ORU: the predicted state of tracks that come back after a gap, re-run
+        from their last observation through boxes interpolated towards the new one.
+
+        Returns the prior for the new measurement (the update itself is the caller's). The
+        loop runs over the steps of the longest gap, not over tracks."""
+        table = self.tracks
+        gap = table.misses[rows]  # frames since the last observation, >= 1
+        back = gap >= 2
+        if not back.any():
+            return mean, cov
+        mean, cov = mean.copy(), cov.copy()
+        idx = np.flatnonzero(back)
+        g = gap[idx].astype(np.float64)
+        start = table.observation[rows[idx]]
+        m, c = table.observed_mean[rows[idx]].copy(), table.observed_cov[rows[idx]].copy()
+        for step in range(1, int(g.max())):
+            active = step < g
+            m_pred, c_pred = self._predict_states(m[active], c[active])
+            fraction = (step / g[active])[:, None]
+            virtual = start[active] + (measurements[idx[active]] - start[active]) * fraction
+            m[active], c[active] = self.kf.update(m_pred, c_pred, virtual)
+        mean[idx], cov[idx] = self._predict_states(m, c)
+        return mean, cov
+
+    def _predict_states(
+        self, mean: NDArray[np.float64], cov: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """One Kalman step; a box shrinking to nothing stops its size change instead (as
+        SORT does), so every predicted box stays valid."""
+        mean = mean.copy()
+        inverting = mean[:, 2:4] + mean[:, 6:8] <= 0
+        mean[:, 6:8][inverting] = 0.0
+        return self.kf.predict(mean, cov)
 
     def _start_tracks(self, frame: _Frame) -> None:
         """One tentative track per confident detection no stage matched."""
@@ -353,8 +479,7 @@ class DeepSort:
         table = self.tracks
         n = table.n
         rows = np.flatnonzero(
-            (table.states[:n] == TrackState.CONFIRMED)
-            & (table.misses[:n] <= self.config.report_misses)
+            (table.states[:n] == TrackState.CONFIRMED) & (table.misses[:n] <= self._report_misses)
         )
         return Tracks(
             ids=table.ids[rows].copy(),
@@ -387,7 +512,7 @@ class DeepSort:
         frame.matches.add(rows[result.matches[:, 0]], cols[result.matches[:, 1]], appearance)
         frame.free_high = cols[result.unmatched_cols]
 
-    def _assign_confirmed(self, rows: IntArray, frame: _Frame) -> Assignment:
+    def _assign_confirmed(self, rows: IntArray, frame: _Frame, fusion: str) -> Assignment:
         cfg, table, dets = self.config, self.tracks, frame.dets
         cols = frame.free_high
         if len(rows) == 0 or len(cols) == 0:
@@ -399,6 +524,18 @@ class DeepSort:
             limit = cfg.max_iou_distance
         else:
             appearance = self._appearance_distance(rows, dets.features[cols], sub_feasible)
+            if fusion == "min":
+                cost = min_fused_cost(
+                    sub_iou, appearance, cfg.appearance_gate, APPEARANCE_PROXIMITY,
+                    cfg.max_iou_distance, sub_feasible,
+                )  # fmt: skip
+                return self._assign(cost, cfg.max_iou_distance, rows)
+            if fusion == "adaptive":
+                cost = adaptive_fused_cost(
+                    sub_iou, appearance, cfg.appearance_gate, cfg.max_iou_distance,
+                    APPEARANCE_SEPARATION, sub_feasible,
+                )  # fmt: skip
+                return self._assign(cost, 1.0, rows)
             cost = fused_cost(
                 sub_iou, appearance, appearance_weight=cfg.appearance_weight,
                 max_appearance_distance=cfg.appearance_gate,
@@ -406,9 +543,14 @@ class DeepSort:
             )  # fmt: skip
             w = cfg.appearance_weight
             limit = w * cfg.appearance_gate + (1.0 - w)
+        return self._assign(cost, limit, rows)
+
+    def _assign(self, cost: NDArray[np.float64], limit: float, rows: IntArray) -> Assignment:
+        """The main stage's assignment: cascade by time since update, or one global one."""
+        cfg = self.config
         limit = min(limit + 1e-9, INFEASIBLE / 2)
         if cfg.cascade:
-            return matching_cascade(cost, table.misses[rows], limit, cfg.assignment_backend)
+            return matching_cascade(cost, self.tracks.misses[rows], limit, cfg.assignment_backend)
         return min_cost_assignment(cost, limit, cfg.assignment_backend)
 
     def _appearance_distance(

@@ -88,16 +88,30 @@ class BatchKalmanFilter:
         new_cov[:, 4:, 4:] = d
         return new_mean, new_cov + q
 
-    def project(self, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Measurement-space mean ``(N, 4)`` and innovation covariance ``(N, 4, 4)``."""
-        r = _diag(np.square(self.noise.measurement_std(mean[:, 3])))
+    def project(
+        self, mean: FloatArray, cov: FloatArray, confidence: NDArray[np.floating] | None = None
+    ) -> tuple[FloatArray, FloatArray]:
+        """Measurement-space mean ``(N, 4)`` and innovation covariance ``(N, 4, 4)``.
+
+        With ``confidence`` (detection scores in [0, 1]) the measurement noise is NSA
+        Kalman's: its standard deviation scaled by ``1 - score`` (StrongSORT;
+        scores are capped at 0.99 so the noise never vanishes)."""
+        std = self.noise.measurement_std(mean[:, 3])
+        if confidence is not None:
+            std = std * (1.0 - np.clip(np.asarray(confidence, np.float64), 0.0, 0.99))[:, None]
+        r = _diag(np.square(std))
         return mean[:, :4].copy(), cov[:, :4, :4] + r
 
     def update(
-        self, mean: FloatArray, cov: FloatArray, measurements: FloatArray
+        self,
+        mean: FloatArray,
+        cov: FloatArray,
+        measurements: FloatArray,
+        confidence: NDArray[np.floating] | None = None,
     ) -> tuple[FloatArray, FloatArray]:
-        """Correct ``N`` tracks with their ``N`` matched xyah measurements."""
-        projected_mean, projected_cov = self.project(mean, cov)
+        """Correct ``N`` tracks with their ``N`` matched xyah measurements (``confidence``:
+        see ``project``)."""
+        projected_mean, projected_cov = self.project(mean, cov, confidence)
         # K = P H^T S^-1; S is symmetric, so K^T = S^-1 (H P) and one batched solve suffices.
         gain = np.linalg.solve(projected_cov, cov[:, :4, :]).transpose(0, 2, 1)
         innovation = measurements - projected_mean
