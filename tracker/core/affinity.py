@@ -111,29 +111,6 @@ def fused_cost(
     return cost
 
 
-def min_fused_cost(
-    iou: FloatArray,
-    appearance: FloatArray,
-    max_appearance_distance: float,
-    proximity: float,
-    max_iou_distance: float,
-    feasible: NDArray[np.bool_] | None = None,
-) -> FloatArray:
-    """BoT-SORT's fusion, ``min(1 - IoU, cosine / 2)``, where the appearance term counts only
-    for pairs that look alike (cosine at most ``max_appearance_distance``) and overlap
-    (``1 - IoU`` at most ``proximity``). Appearance can make a plausible pair cheaper, never
-    make an implausible one possible: pairs with ``1 - IoU`` over ``max_iou_distance`` or
-    not ``feasible`` stay ``INFEASIBLE``."""
-    iou_distance = 1.0 - iou
-    helps = (appearance <= max_appearance_distance) & (iou_distance <= proximity)
-    cost = np.where(helps, np.minimum(iou_distance, appearance / 2.0), iou_distance)
-    gate = iou_distance > max_iou_distance
-    if feasible is not None:
-        gate |= ~feasible
-    cost[gate] = INFEASIBLE
-    return cost
-
-
 def _margin(distance: FloatArray, axis: int) -> FloatArray:
     """Second-smallest minus smallest along ``axis`` (``inf`` with fewer than two finite)."""
     if distance.shape[axis] < 2:

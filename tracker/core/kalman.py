@@ -88,36 +88,39 @@ class BatchKalmanFilter:
         new_cov[:, 4:, 4:] = d
         return new_mean, new_cov + q
 
-    def project(
-        self, mean: FloatArray, cov: FloatArray, confidence: NDArray[np.floating] | None = None
-    ) -> tuple[FloatArray, FloatArray]:
-        """Measurement-space mean ``(N, 4)`` and innovation covariance ``(N, 4, 4)``.
-
-        With ``confidence`` (detection scores in [0, 1]) the measurement noise is NSA
-        Kalman's: its standard deviation scaled by ``1 - score`` (StrongSORT;
-        scores are capped at 0.99 so the noise never vanishes)."""
-        std = self.noise.measurement_std(mean[:, 3])
-        if confidence is not None:
-            std = std * (1.0 - np.clip(np.asarray(confidence, np.float64), 0.0, 0.99))[:, None]
-        r = _diag(np.square(std))
+    def project(self, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Measurement-space mean ``(N, 4)`` and innovation covariance ``(N, 4, 4)``."""
+        r = _diag(np.square(self.noise.measurement_std(mean[:, 3])))
         return mean[:, :4].copy(), cov[:, :4, :4] + r
 
     def update(
-        self,
-        mean: FloatArray,
-        cov: FloatArray,
-        measurements: FloatArray,
-        confidence: NDArray[np.floating] | None = None,
+        self, mean: FloatArray, cov: FloatArray, measurements: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
-        """Correct ``N`` tracks with their ``N`` matched xyah measurements (``confidence``:
-        see ``project``)."""
-        projected_mean, projected_cov = self.project(mean, cov, confidence)
+        """Correct ``N`` tracks with their ``N`` matched xyah measurements."""
+        projected_mean, projected_cov = self.project(mean, cov)
         # K = P H^T S^-1; S is symmetric, so K^T = S^-1 (H P) and one batched solve suffices.
         gain = np.linalg.solve(projected_cov, cov[:, :4, :]).transpose(0, 2, 1)
         innovation = measurements - projected_mean
         new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
         new_cov = cov - gain @ projected_cov @ gain.transpose(0, 2, 1)
         return new_mean, new_cov
+
+    def warp(
+        self, mean: FloatArray, cov: FloatArray, affine: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """States moved by a camera motion: ``affine`` (2x3) maps the previous frame's pixels
+        to the current frame's (as BoT-SORT's GMC). Centres get the full affine, velocities
+        its linear part; heights and their velocity scale by ``sqrt(|det|)``, the aspect
+        ratio is kept (a rotation of a few degrees between frames barely changes it)."""
+        linear, shift = affine[:, :2], affine[:, 2]
+        scale = float(np.sqrt(abs(np.linalg.det(linear))))
+        jacobian = np.eye(8)
+        jacobian[0:2, 0:2] = linear
+        jacobian[4:6, 4:6] = linear
+        jacobian[3, 3] = jacobian[7, 7] = scale
+        new_mean = mean @ jacobian.T
+        new_mean[:, :2] += shift
+        return new_mean, jacobian @ cov @ jacobian.T
 
     def gating_distance(
         self, mean: FloatArray, cov: FloatArray, measurements: FloatArray
