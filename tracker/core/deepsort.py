@@ -1,20 +1,24 @@
-"""DeepSORT-style multi-object tracker: ``DeepSort(config).update(...)`` once per frame.
+"""DeepSORT-style multi-object tracker: ``DeepSort(config, frame_rate).update(...)`` per frame.
 
-Per frame:
+Per frame (each step a method of ``DeepSort``, in this order in ``update``):
 
-1. predict every track with the Kalman filter;
-2. match confirmed tracks to confident detections on the fused cost
-   ``w * cosine + (1 - w) * (1 - IoU)``, gated by the Mahalanobis distance, the appearance
-   threshold and the class, either level by level (DeepSORT's matching cascade) or in one
-   global assignment;
-3. match tentative tracks and tracks missed only in the previous frame to the remaining
+1. accept the detections (validated; below ``min_score`` dropped);
+2. move the tracks with the camera, if the caller measured its motion;
+3. predict every track with the Kalman filter;
+4. match confirmed tracks to confident detections on the fused cost
+   ``w * cosine + (1 - w) * (1 - IoU)`` (or an adaptive weight), gated by the Mahalanobis
+   distance, the appearance threshold and the class, either level by level (DeepSORT's
+   matching cascade) or in one global assignment;
+5. match tentative tracks and tracks missed only in the previous frame to the remaining
    detections on IoU alone;
-4. optionally (ByteTrack's idea) match the tracks still unmatched to low-score detections on
-   IoU, which recovers people behind partial occlusion without starting tracks from noise;
-5. update matched tracks, age the rest, start tracks from unmatched confident detections.
+6. (ByteTrack's idea) match the tracks still unmatched to low-score detections on IoU,
+   which recovers people behind partial occlusion without starting tracks from noise;
+7. update matched tracks (optionally re-running a gap first, OC-SORT's ORU), mark the rest
+   missed, start tracks from unmatched confident detections, drop deleted ones.
 
-Without features (``features=None``) step 2 uses ``1 - IoU`` with the same gates: the tracker
-runs motion-only, SORT-like, with DeepSORT's Kalman gating and lifecycle.
+Without features (``features=None``) step 4 uses ``1 - IoU`` with the same gates: the tracker
+runs motion-only, SORT-like, with DeepSORT's Kalman gating and lifecycle. Times are seconds,
+converted with the source's frame rate.
 """
 
 from __future__ import annotations
