@@ -164,6 +164,8 @@ class DeepSortConfig:
         problems = _check_fields(self)
         if problems:
             raise ValueError("invalid DeepSortConfig: " + "; ".join(problems))
+        for name in _INTEGERS:  # 3.0 from a JSON or wire double is the count 3
+            object.__setattr__(self, name, int(getattr(self, name)))
 
     @property
     def appearance_gate(self) -> float:
