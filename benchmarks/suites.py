@@ -75,10 +75,12 @@ def run_suite(
     seconds, frames = 0.0, 0
     names = list(seqs or suite.detections)
     for seq in names:
-        length = read_seqinfo(suite.gt_dir / seq).length
+        info = read_seqinfo(suite.gt_dir / seq)
+        length = info.length
         columns, elapsed = track_detections(
-            read_detections(suite.detections[seq]), length, config, suite.use_features
-        )
+            read_detections(suite.detections[seq]), length, config, suite.use_features,
+            frame_rate=info.frame_rate,
+        )  # fmt: skip
         write_results(
             out_dir / f"{seq}.txt",
             columns["frames"],

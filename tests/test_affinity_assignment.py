@@ -12,6 +12,7 @@ from tracker.core.affinity import (
     cosine_distance,
     fused_cost,
     gallery_pair_distance,
+    iou_cost,
     iou_matrix,
     l2_normalize,
 )
@@ -66,10 +67,13 @@ def test_fused_cost_gates_each_condition() -> None:
     assert cost[0, 1] == INFEASIBLE  # 1 - IoU = 0.9 > 0.8
     assert cost[1, 0] == INFEASIBLE  # appearance 0.5 > 0.3
     assert cost[1, 1] == INFEASIBLE  # motion / class gate
-    motion_only = fused_cost(
-        iou, None, appearance_weight=0.0, max_appearance_distance=2.0, max_iou_distance=0.45
-    )
-    np.testing.assert_allclose(motion_only, [[0.1, INFEASIBLE], [INFEASIBLE, 0.4]])
+
+
+def test_iou_cost_gates_distance_and_feasibility() -> None:
+    iou = np.array([[0.9, 0.1], [0.5, 0.6]])
+    np.testing.assert_allclose(iou_cost(iou, 0.45), [[0.1, INFEASIBLE], [INFEASIBLE, 0.4]])
+    feasible = np.array([[False, True], [True, True]])
+    np.testing.assert_allclose(iou_cost(iou, 0.95, feasible), [[INFEASIBLE, 0.9], [0.5, 0.4]])
 
 
 def _brute_force_total(cost: np.ndarray, limit: float) -> float:

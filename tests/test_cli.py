@@ -50,7 +50,7 @@ def test_motion_only_and_overrides(shared_data: Path, tmp_path: Path) -> None:
         (["track", "--seq", "/nonexistent", "--out", "x.txt"], "seqinfo.ini: not found"),
         (["eval", "--gt", "/nonexistent", "--results", "."], "ground-truth folder /nonexistent"),
         (
-            ["track", "--seq", "SEQ", "--out", "x.txt", "--set", "max_age=many"],
+            ["track", "--seq", "SEQ", "--out", "x.txt", "--set", "n_init=many"],
             "expected an integer",
         ),
         (["track", "--seq", "SEQ", "--out", "x.txt", "--set", "speed=3"], "unknown key 'speed'"),

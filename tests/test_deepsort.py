@@ -40,7 +40,7 @@ def test_tracks_are_reported_after_n_init_hits() -> None:
 
 
 def test_lost_tracks_are_deleted_after_max_age_and_memory_is_freed() -> None:
-    tracker = DeepSort(DeepSortConfig(max_age=5, report_misses=0))
+    tracker = DeepSort(DeepSortConfig(max_age=0.5, report_misses=0), frame_rate=10)  # 5 frames
     _run(tracker, 10)
     assert tracker.active_tracks == 3
     for _ in range(6):
@@ -104,7 +104,9 @@ def _swap_after_occlusion(config: DeepSortConfig, gap_px: float) -> tuple[dict, 
     for _ in range(5):
         tracker.update(np.zeros((0, 4)), np.zeros(0), features=np.zeros((0, 64)))
     out = tracker.update(boxes, [0.9, 0.9], features=looks[::-1])
-    return before, dict(zip(out.detection_index.tolist(), out.ids.tolist(), strict=True))
+    after = dict(zip(out.detection_index.tolist(), out.ids.tolist(), strict=True))
+    after.pop(-1, None)  # a coasting track (reported at its prediction) matched nothing
+    return before, after
 
 
 def test_appearance_keeps_identities_when_overlapping_people_swap() -> None:
@@ -129,7 +131,7 @@ def test_motion_gate_blocks_implausible_jumps_unless_disabled() -> None:
 @pytest.mark.parametrize("appearance", ["gallery", "ema"])
 def test_galleries_and_tables_stay_bounded(appearance: str) -> None:
     rng = np.random.default_rng(1)
-    tracker = DeepSort(DeepSortConfig(gallery_budget=7, max_age=3, appearance=appearance))
+    tracker = DeepSort(DeepSortConfig(gallery_budget=7, max_age=0.1, appearance=appearance))
     for f in range(300):
         boxes = _walkers(f % 50, n=4)  # walkers restart every 50 frames: old tracks die
         tracker.update(boxes, np.full(4, 0.9), features=rng.normal(size=(4, 32)))
@@ -202,7 +204,7 @@ def test_zero_size_boxes_are_dropped_not_tracked() -> None:
 
 
 def test_config_is_validated_and_unknown_keys_are_named() -> None:
-    with pytest.raises(ValueError, match="n_init must be >= 1"):
+    with pytest.raises(ValueError, match="n_init must be >= 1 and <= 100, got 0"):
         DeepSortConfig(n_init=0)
-    with pytest.raises(ValueError, match=r"unknown tracker parameter\(s\) \['max_agee'\]"):
+    with pytest.raises(ValueError, match=r"unknown key\(s\) \['max_agee'\]"):
         DeepSortConfig.from_dict({"max_agee": 3})

@@ -141,7 +141,7 @@ def _check_detection_set(dets: DetectionSet) -> None:
         assert dets.features.dtype == np.float32 and dets.features.shape[0] == len(dets)
         np.testing.assert_allclose(np.linalg.norm(dets.features, axis=1), 1.0, atol=2e-3)
     # Everything a reader accepts, the tracker takes (at most 20 frames, lazily iterated).
-    tracker = DeepSort(DeepSortConfig(n_init=1, min_score=-np.inf, high_score=-np.inf))
+    tracker = DeepSort(DeepSortConfig(n_init=1, min_score=0.0, high_score=0.0))
     boxes = np.concatenate(
         [dets.boxes_xywh[:, :2], dets.boxes_xywh[:, :2] + dets.boxes_xywh[:, 2:]], 1
     )

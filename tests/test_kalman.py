@@ -76,3 +76,18 @@ def test_box_conversions_round_trip() -> None:
     xyah = xyxy_to_xyah(boxes)
     np.testing.assert_allclose(xyah[0], [30.0, 70.0, 0.4, 100.0])
     np.testing.assert_allclose(xyah_to_xyxy(xyah), boxes)
+
+
+def test_warp_moves_positions_and_rotates_velocities() -> None:
+    kf = BatchKalmanFilter()
+    mean, cov = kf.initiate(np.array([[100.0, 50.0, 0.5, 80.0]]))
+    mean[0, 4:] = [2.0, 1.0, 0.0, 0.5]
+    shift = np.array([[1.0, 0.0, 7.0], [0.0, 1.0, -3.0]])
+    moved, moved_cov = kf.warp(mean, cov, shift)
+    np.testing.assert_allclose(moved[0], mean[0] + [7, -3, 0, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(moved_cov, cov)  # a translation adds no uncertainty
+    zoom_rotate = np.array([[0.0, -2.0, 0.0], [2.0, 0.0, 0.0]])  # 90 degrees, 2x zoom
+    turned, turned_cov = kf.warp(mean, cov, zoom_rotate)
+    np.testing.assert_allclose(turned[0], [-100, 200, 0.5, 160, -2, 4, 0, 1.0])
+    np.testing.assert_allclose(turned_cov[0, 3, 3], 4 * cov[0, 3, 3])
+    assert np.all(np.linalg.eigvalsh(turned_cov[0]) > 0)

@@ -227,9 +227,10 @@ def test_a_gallery_budget_beyond_the_memory_limit_is_refused() -> None:
             with pytest.raises(grpc.RpcError) as error:
                 _stream(channel, config, [frame])
             assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-            assert f"gallery_budget {budget} is over this server's limit of 131" in (
-                error.value.details()
-            )
+            details = error.value.details() or ""
+            assert "gallery_budget" in details  # the tracker's own bound, or the server's
+            if budget == 132:
+                assert "gallery_budget 132 is over this server's limit of 131" in details
         config = public_config(embedder="", tracker=pb.TrackerParams(gallery_budget=131))
         (response,) = _stream(channel, config, [frame])
         assert response.error == ""
@@ -254,7 +255,9 @@ def test_live_tracks_per_stream_stay_within_max_tracks() -> None:
     every other stream on the one model thread."""
     settings = make_settings(max_tracks=30, max_detections=1000)
     rng = np.random.default_rng(1)
-    tracker = pb.TrackerParams(n_init=1, max_age=1000, min_score=0.0, high_score=0.0)
+    tracker = pb.TrackerParams(
+        n_init=1, max_age=600, min_score=0.0, high_score=0.0, new_track_min_score=0.0
+    )
     with BackgroundServer(Pipeline(None, None), settings, ready_timeout=30) as background:
         with grpc.insecure_channel(background.target) as channel:
             held = HeldStream(pb_grpc.TrackerStub(channel), public_config(tracker=tracker))

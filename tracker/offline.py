@@ -35,9 +35,13 @@ def track_detections(
     use_features: bool = True,
     progress: bool = False,
     description: str = "tracking",
+    frame_rate: float | None = None,
 ) -> tuple[dict[str, np.ndarray], float]:
-    """Run ``DeepSort`` over every frame 1..length; returns result columns and update() time."""
-    tracker = DeepSort(config)
+    """Run ``DeepSort`` over every frame 1..length; returns result columns and update() time.
+
+    ``frame_rate`` is the sequence's (seqinfo ``frameRate``); the tracker's times are in
+    seconds. ``None`` lets the tracker assume its default."""
+    tracker = DeepSort(config, frame_rate=frame_rate)
     boxes_xyxy = dets.boxes_xyxy
     features = dets.features if use_features else None
     out_frames, out_ids, out_boxes, out_scores = [], [], [], []
@@ -82,7 +86,7 @@ def track_sequence(
     length = info.length
     columns, elapsed = track_detections(
         dets, length, config or DeepSortConfig(), use_features=not motion_only,
-        progress=progress, description=info.name,
+        progress=progress, description=info.name, frame_rate=info.frame_rate,
     )  # fmt: skip
     write_results(
         out_path, columns["frames"], columns["ids"], columns["boxes_xyxy"], columns["scores"]

@@ -19,15 +19,15 @@ class OursDeepSort:
         use_features: bool = True,
         name: str = "ours",
     ) -> None:
-        del info  # our tracker needs no image size
+        self.frame_rate = info.fps  # the tracker's times are in seconds
         self.name = name
         self.config = config or DeepSortConfig()
         self.use_features = use_features
         self.needs = frozenset({"features"} if use_features else set())
-        self._tracker = DeepSort(self.config)
+        self._tracker = DeepSort(self.config, frame_rate=self.frame_rate)
 
     def reset(self) -> None:
-        self._tracker = DeepSort(self.config)
+        self._tracker = DeepSort(self.config, frame_rate=self.frame_rate)
 
     def update(
         self,

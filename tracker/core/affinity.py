@@ -72,9 +72,22 @@ def gallery_pair_distance(
     return 1.0 - similarity.max(axis=1).astype(np.float64)
 
 
+def iou_cost(
+    iou: FloatArray, max_distance: float, feasible: NDArray[np.bool_] | None = None
+) -> FloatArray:
+    """``1 - IoU``, with pairs beyond ``max_distance`` or not ``feasible`` set to
+    ``INFEASIBLE``: the cost of the IoU-only stages and of motion-only tracking."""
+    cost = 1.0 - iou
+    gate = cost > max_distance
+    if feasible is not None:
+        gate |= ~feasible
+    cost[gate] = INFEASIBLE
+    return cost
+
+
 def fused_cost(
     iou: FloatArray,
-    appearance: FloatArray | None,
+    appearance: FloatArray,
     *,
     appearance_weight: float,
     max_appearance_distance: float,
@@ -83,20 +96,60 @@ def fused_cost(
 ) -> FloatArray:
     """``w * cosine + (1 - w) * (1 - IoU)``, with gated pairs set to ``INFEASIBLE``.
 
-    Without appearance (motion-only) the cost is ``1 - IoU``. ``max_iou_distance=None`` turns
-    the IoU gate off, which the appearance stage wants: a track lost for a while may have
-    drifted off its detection and should still be recoverable by how it looks.
+    ``max_iou_distance=None`` turns the IoU gate off, which the appearance stage wants: a
+    track lost for a while may have drifted off its detection and should still be
+    recoverable by how it looks.
     """
     iou_distance = 1.0 - iou
-    if appearance is None:
-        cost = iou_distance.copy()
-        gate = np.zeros(cost.shape, dtype=bool)
-    else:
-        cost = appearance_weight * appearance + (1.0 - appearance_weight) * iou_distance
-        gate = appearance > max_appearance_distance
+    cost = appearance_weight * appearance + (1.0 - appearance_weight) * iou_distance
+    gate = appearance > max_appearance_distance
     if max_iou_distance is not None:
         gate |= iou_distance > max_iou_distance
     if feasible is not None:
         gate |= ~feasible
     cost[gate] = INFEASIBLE
+    return cost
+
+
+def _margin(distance: FloatArray, axis: int) -> FloatArray:
+    """Second-smallest minus smallest along ``axis`` (``inf`` with fewer than two finite)."""
+    if distance.shape[axis] < 2:
+        shape = list(distance.shape)
+        shape[axis] = 1
+        return np.full(shape, np.inf)
+    two = np.partition(distance, 1, axis=axis).take([0, 1], axis=axis)
+    first, second = np.split(two, 2, axis=axis)
+    with np.errstate(invalid="ignore"):
+        margin = second - first
+    return np.where(np.isfinite(first), np.nan_to_num(margin, nan=np.inf, posinf=np.inf), 0.0)
+
+
+def adaptive_fused_cost(
+    iou: FloatArray,
+    appearance: FloatArray,
+    max_appearance_distance: float,
+    max_iou_distance: float,
+    separation: float,
+    feasible: NDArray[np.bool_] | None = None,
+) -> FloatArray:
+    """Appearance weighted by how well it separates the candidates (after Deep OC-SORT's
+    adaptive weighting), each cue scaled to 1 at its gate:
+
+    ``w * cosine / max_appearance + (1 - w) * (1 - IoU) / max_iou``, with
+    ``w = min(1, margin / separation)`` per pair, where ``margin`` is the smaller of the
+    gap between the best and second-best cosine distance in the pair's row (track) and in
+    its column (detection), over the feasible pairs. Where appearance cannot tell the
+    candidates apart (similar clothes, a weak embedder) IoU decides; where it can, it
+    decides, also for a lost track that no longer overlaps its person. Matches need a cost
+    of at most 1; pairs that are not ``feasible`` are ``INFEASIBLE``.
+    """
+    distance = np.where(feasible, appearance, np.inf) if feasible is not None else appearance
+    margin = np.minimum(_margin(distance, 1), _margin(distance, 0))
+    weight = np.clip(margin / separation, 0.0, 1.0)
+    bounded = np.minimum(appearance, 2.0)  # cosine distances are at most 2; inf = no gallery
+    cost = weight * (bounded / max_appearance_distance) + (1.0 - weight) * (
+        (1.0 - iou) / max_iou_distance
+    )
+    if feasible is not None:
+        cost[~feasible] = INFEASIBLE
     return cost

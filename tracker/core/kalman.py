@@ -71,8 +71,6 @@ def _diag(values: FloatArray) -> FloatArray:
 class BatchKalmanFilter:
     """Predict, project, update and gate many tracks with one set of array operations."""
 
-    ndim = 4
-
     def __init__(self, noise: NoiseModel | None = None) -> None:
         self.noise = noise or NoiseModel()
 
@@ -118,6 +116,23 @@ class BatchKalmanFilter:
         # is visibly asymmetric. Keep the covariance a covariance.
         new_cov = 0.5 * (new_cov + new_cov.transpose(0, 2, 1))
         return new_mean, new_cov
+
+    def warp(
+        self, mean: FloatArray, cov: FloatArray, affine: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """States moved by a camera motion: ``affine`` (2x3) maps the previous frame's pixels
+        to the current frame's (as BoT-SORT's GMC). Centres get the full affine, velocities
+        its linear part; heights and their velocity scale by ``sqrt(|det|)``, the aspect
+        ratio is kept (a rotation of a few degrees between frames barely changes it)."""
+        linear, shift = affine[:, :2], affine[:, 2]
+        scale = float(np.sqrt(abs(np.linalg.det(linear))))
+        jacobian = np.eye(8)
+        jacobian[0:2, 0:2] = linear
+        jacobian[4:6, 4:6] = linear
+        jacobian[3, 3] = jacobian[7, 7] = scale
+        new_mean = mean @ jacobian.T
+        new_mean[:, :2] += shift
+        return new_mean, jacobian @ cov @ jacobian.T
 
     def gating_distance(
         self, mean: FloatArray, cov: FloatArray, measurements: FloatArray

@@ -42,6 +42,11 @@ class TrackTable:
         self.mean = np.zeros((capacity, 8))
         self.cov = np.zeros((capacity, 8, 8))
         self.last_detection = np.full(capacity, -1, np.int64)
+        # The last matched measurement (xyah) and the filter state right after it, for
+        # OC-SORT's re-update after a gap.
+        self.observation = np.zeros((capacity, 4))
+        self.observed_mean = np.zeros((capacity, 8))
+        self.observed_cov = np.zeros((capacity, 8, 8))
         # Appearance, allocated when the first features arrive (their width is unknown before).
         self.gallery = np.zeros((capacity, 0, 0), np.float32)
         self.gallery_count = np.zeros(capacity, np.int32)
@@ -52,7 +57,8 @@ class TrackTable:
 
     _columns = (
         "ids", "classes", "scores", "states", "hits", "age", "misses", "mean", "cov",
-        "last_detection", "gallery", "gallery_count", "gallery_next", "smooth_feature",
+        "last_detection", "observation", "observed_mean", "observed_cov", "gallery",
+        "gallery_count", "gallery_next", "smooth_feature",
     )  # fmt: skip
 
     def _ensure_capacity(self, needed: int) -> None:
@@ -101,6 +107,9 @@ class TrackTable:
         self.mean[rows] = mean
         self.cov[rows] = cov
         self.last_detection[rows] = detection_index
+        self.observation[rows] = mean[:, :4]
+        self.observed_mean[rows] = mean
+        self.observed_cov[rows] = cov
         self.gallery_count[rows] = 0
         self.gallery_next[rows] = 0
         self.n += k
@@ -127,14 +136,43 @@ class TrackTable:
             blended, norms, out=np.zeros_like(blended), where=norms > 0
         )
 
-    def mark_hit(self, rows: NDArray[np.int64], n_init: int) -> None:
+    def advance_frame(self) -> None:
+        """Every live track is one frame older and one more frame without an update (the
+        matched ones are reset by ``mark_hit``)."""
+        self.age[: self.n] += 1
+        self.misses[: self.n] += 1
+
+    def mark_hit(
+        self,
+        rows: NDArray[np.int64],
+        mean: NDArray[np.float64],
+        cov: NDArray[np.float64],
+        scores: NDArray[np.float32],
+        detection_index: NDArray[np.int64],
+        n_init: int,
+    ) -> None:
+        """Store the corrected states of matched tracks; ``n_init`` hits confirm a track."""
+        self.mean[rows] = mean
+        self.cov[rows] = cov
+        self.scores[rows] = scores
+        self.last_detection[rows] = detection_index
         self.hits[rows] += 1
         self.misses[rows] = 0
         promote = rows[(self.states[rows] == TrackState.TENTATIVE) & (self.hits[rows] >= n_init)]
         self.states[promote] = TrackState.CONFIRMED
 
+    def remember_observation(
+        self, rows: NDArray[np.int64], measurements: NDArray[np.float64]
+    ) -> None:
+        """Keep each matched track's measurement and its corrected state (``mark_hit``
+        first) as the anchor of a later re-update."""
+        self.observation[rows] = measurements
+        self.observed_mean[rows] = self.mean[rows]
+        self.observed_cov[rows] = self.cov[rows]
+
     def mark_missed(self, rows: NDArray[np.int64], max_age: int) -> None:
         """Delete tentative tracks at their first miss and confirmed ones past ``max_age``."""
+        self.last_detection[rows] = -1
         tentative = self.states[rows] == TrackState.TENTATIVE
         too_old = self.misses[rows] > max_age
         self.states[rows[tentative | too_old]] = TrackState.DELETED
