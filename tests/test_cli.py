@@ -85,3 +85,25 @@ def test_help_lists_commands_without_importing_the_heavy_stack() -> None:
     assert heavy == ""
     for command in ("track", "eval", "serve", "stream", "demo", "health", "export"):
         assert command in usage
+
+
+def test_interpolate_fills_short_gaps_of_the_out_file(shared_data: Path, tmp_path: Path) -> None:
+    """--interpolate is offline post-processing of the result file: rows are only added
+    (inside tracks, within the gap limit), never moved or removed."""
+    seq = shared_data / "MOT17/train/MOT17-09-SDP"
+    npy = shared_data / "MOT17/deep_sort_npy/MOT17-09-SDP.npy"
+    plain, filled = tmp_path / "plain.txt", tmp_path / "filled.txt"
+    base = ["track", "--seq", str(seq), "--dets", str(npy), "--quiet"]
+    assert main([*base, "--out", str(plain)]) == 0
+    assert main([*base, "--out", str(filled), "--interpolate", "0.5"]) == 0
+    before, after = read_results(plain), read_results(filled)
+    assert len(after.frames) > len(before.frames)
+    kept = {(f, i) for f, i in zip(before.frames.tolist(), before.ids.tolist(), strict=True)}
+    added = [(f, i) for f, i in zip(after.frames.tolist(), after.ids.tolist(), strict=True)
+             if (f, i) not in kept]  # fmt: skip
+    for frame, track in added:  # each added row lies inside its track's span ...
+        span = before.frames[before.ids == track]
+        assert span.min() < frame < span.max()
+        gap = span[span > frame].min() - span[span < frame].max() - 1
+        assert 1 <= gap <= 15  # ... in a gap of at most 0.5 s at 30 fps
+    assert main([*base, "--out", str(filled), "--interpolate", "-1"]) == 2

@@ -248,6 +248,20 @@ def test_tracker_params_reach_the_streams_own_tracker(server: BackgroundServer) 
     assert len(strict.track_ids) == 0
 
 
+def test_the_streams_fps_turns_the_trackers_seconds_into_frames(server: BackgroundServer) -> None:
+    """report_misses is in seconds: 0.2 s is 6 frames of a 30 fps camera but 1 frame of a
+    5 fps one, so after two empty frames only the 30 fps stream still reports its tracks."""
+    blank = jpeg(np.zeros((VIDEO.height, VIDEO.width, 3), np.uint8))
+    frames = [ClientFrame(i + 1, data) for i, data in enumerate([*FRAMES[:6], blank, blank])]
+    last = {}
+    with TrackerClient(server.target) as client:
+        for fps in (5.0, 30.0):
+            options = StreamOptions(policy="all", fps=fps, tracker={"report_misses": 0.2})
+            last[fps] = list(client.track(frames, options))[-1]
+    assert len(last[5.0].track_ids) == 0
+    assert sorted(last[30.0].track_ids.tolist()) == [1, 2, 3]
+
+
 def test_max_in_flight_bounds_the_frames_in_transit() -> None:
     settings = make_settings(queue_size=4)
     with BackgroundServer(make_pipeline(delay_s=0.01), settings, ready_timeout=30) as background:

@@ -97,8 +97,12 @@ class Pipeline:
         self,
         tracker_config: DeepSortConfig | None = None,
         detection_filter: DetectionFilter | None = None,
+        frame_rate: float | None = None,
     ) -> StreamState:
-        tracker = DeepSort(self.resolve_config(tracker_config or self.tracker_config))
+        """A stream's own state; ``frame_rate`` (the source's fps, None if unknown) turns the
+        tracker's times in seconds into frames."""
+        config = self.resolve_config(tracker_config or self.tracker_config)
+        tracker = DeepSort(config, frame_rate=frame_rate)
         return StreamState(tracker, detection_filter or DetectionFilter())
 
     def resolve_config(self, config: DeepSortConfig) -> DeepSortConfig:

@@ -132,7 +132,7 @@ def track_source(
     same calls on the same chunks, so the same results, with both cores busy."""
     if pipeline.detector is None and public_detections is None:
         raise ValueError("this pipeline has no detector; give public_detections")
-    stream = pipeline.new_stream()
+    stream = pipeline.new_stream(frame_rate=source.fps)
     run = SourceRun()
     tracks_out, dets_out = ResultCollector(), ResultCollector()
     renderer = TrackRenderer() if video_path else None

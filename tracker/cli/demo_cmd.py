@@ -123,17 +123,19 @@ def run(args: argparse.Namespace) -> int:
     print("starting the server and loading the models ...", flush=True)
     with BackgroundServer(lambda: build_pipeline(settings), settings) as background:
         print(f"server on {background.target}; streaming {SEQUENCE} (policy all)", flush=True)
+        source = open_source(str(seq_dir))
         options = StreamOptions(
             stream_id=f"demo-{SEQUENCE}",
             detector="public" if detections is not None else "",
             embedder="none" if args.embedder == "none" else "",
             policy="all",
+            fps=source.fps,
         )
         try:
             with TrackerClient(background.target) as client:
                 stats = run_stream(
                     client,
-                    open_source(str(seq_dir)),
+                    source,
                     options,
                     out=results,
                     detections=detections,

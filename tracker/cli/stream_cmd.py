@@ -85,7 +85,10 @@ def add_stream_options(parser: argparse.ArgumentParser) -> None:
 
 
 def stream_options(
-    args: argparse.Namespace, stream_id: str, policy: Literal["latest", "all"]
+    args: argparse.Namespace,
+    stream_id: str,
+    policy: Literal["latest", "all"],
+    fps: float | None = None,
 ) -> Any:
     """The StreamOptions for these flags (only changed tracker parameters are sent)."""
     from tracker.client import StreamOptions
@@ -106,6 +109,7 @@ def stream_options(
         min_score=args.min_score,
         tracker=changed,
         policy=policy,
+        fps=fps,
     )
 
 
@@ -131,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     source = open_source(args.source)
     detections = detections_by_frame(args.detections) if args.detections else None
     policy: Literal["latest", "all"] = args.policy or ("latest" if source.is_live else "all")
-    options = stream_options(args, source.name, policy)
+    options = stream_options(args, source.name, policy, source.fps)
     try:
         with connect(args) as client:
             stats = run_stream(

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.cli.options import add_runtime_option, add_tracker_options, tracker_config
 from tracker.errors import TrackerError
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from tracker.core import DeepSortConfig
 
 DETECTOR_CHOICES = ("auto", "yolov5", "yolo", "frcnn", "frcnn-mobilenet")
@@ -99,6 +101,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--save-dets", type=Path, help="write the detections as a MOT det file here"
     )
     frames.add_argument("--max-frames", type=int, help="stop after this many frames")
+    parser.add_argument(
+        "--interpolate",
+        type=float,
+        metavar="SECONDS",
+        help="offline post-processing (off by default, not available to live streams): fill "
+        "gaps of up to SECONDS inside each track of the --out file by linear interpolation, "
+        "as MOTChallenge submissions of ByteTrack/StrongSORT do; e.g. 0.5",
+    )
+    parser.add_argument(
+        "--smooth",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="with --interpolate: also smooth each track's boxes with a Gaussian of this width",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_tracker_options(parser)
     parser.set_defaults(handler=run)
@@ -109,6 +126,44 @@ def run(args: argparse.Namespace) -> int:
         raise TrackerError(
             f"--out {args.out} is a directory; give a file such as {args.out}/SEQ.txt"
         )
+    for flag in ("interpolate", "smooth"):
+        value = getattr(args, flag)
+        if value is not None and not 0 <= value <= 60:
+            raise TrackerError(f"--{flag} must be in [0, 60] seconds, got {value}")
+    if args.interpolate is not None and args.out is None:
+        raise TrackerError("--interpolate post-processes the --out file: give --out")
+    code = _track(args)
+    if code == 0 and args.interpolate is not None:
+        _interpolate(args)
+    return code
+
+
+def _interpolate(args: argparse.Namespace) -> None:
+    """Rewrite the --out file with short gaps filled (seconds -> frames by the source's fps)."""
+    from tracker.core.deepsort import DEFAULT_FRAME_RATE
+    from tracker.io.mot import read_results, read_seqinfo, write_results
+    from tracker.io.sources import open_source
+    from tracker.postprocess import interpolate_gaps
+
+    if args.source is not None:
+        fps = open_source(args.source).fps
+    else:
+        fps = read_seqinfo(args.seq).frame_rate
+    fps = fps or DEFAULT_FRAME_RATE
+    rows = read_results(args.out)
+    columns: dict[str, NDArray[Any]] = {
+        "frames": rows.frames, "ids": rows.ids, "boxes_xyxy": rows.boxes_xyxy,
+        "scores": rows.scores,
+    }  # fmt: skip
+    filled: dict[str, NDArray[Any]] = interpolate_gaps(
+        columns, round(args.interpolate * fps), args.smooth * fps
+    )
+    write_results(args.out, filled["frames"], filled["ids"], filled["boxes_xyxy"], filled["scores"])
+    added = len(filled["frames"]) - len(rows.frames)
+    print(f"--interpolate {args.interpolate:g} s: {added} rows added to {args.out}")
+
+
+def _track(args: argparse.Namespace) -> int:
     if args.source is not None or args.detector is not None:
         return _run_frames(args)
     if args.seq is None or args.out is None:

@@ -42,6 +42,7 @@ class StreamOptions:
     min_score: float = 0.0
     tracker: Mapping[str, Any] = field(default_factory=dict)  # DeepSortConfig fields
     policy: Literal["latest", "all"] = "latest"
+    fps: float | None = None  # the source's frame rate; the tracker's times are in seconds
 
     def to_proto(self) -> pb.StreamConfig:
         params = dict(self.tracker)
@@ -56,6 +57,7 @@ class StreamOptions:
             min_score=self.min_score,
             tracker=pb.TrackerParams(**params),
             drop_policy=_POLICY[self.policy],
+            fps=self.fps or 0.0,
         )
 
 

@@ -342,7 +342,7 @@ class TrackerServer:
                 pipeline.tracker_config,
                 self.gallery_budget_limit(),
             )
-            state = pipeline.new_stream(spec.tracker, spec.detection_filter)
+            state = pipeline.new_stream(spec.tracker, spec.detection_filter, spec.fps)
         except (ConfigError, ValueError) as error:
             await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"bad StreamConfig: {error}")
         session = Session(

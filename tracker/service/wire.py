@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from tracker._proto import tracker_pb2 as pb
 from tracker.core import DeepSortConfig, Detections, Tracks
+from tracker.core.deepsort import MAX_FRAME_RATE
 from tracker.detect.base import FrameDetections
 from tracker.io.codec import FrameError, check_pixels, image_size, raw_to_bgr
 from tracker.pipeline import DetectionFilter
@@ -54,6 +55,7 @@ class StreamSpec:
     min_score: float
     tracker: DeepSortConfig
     policy: Policy
+    fps: float | None = None
 
     @property
     def needs_image(self) -> bool:
@@ -115,6 +117,10 @@ def spec_from_config(
         raise ConfigError(f"min_score must be in [0, 1], got {config.min_score}")
     if config.drop_policy not in _POLICIES:
         raise ConfigError(f"unknown drop_policy {config.drop_policy}")
+    if not (config.fps == 0 or 0 < config.fps <= MAX_FRAME_RATE):  # NaN fails this too
+        raise ConfigError(
+            f"fps must be 0 (unknown) or in (0, {MAX_FRAME_RATE:g}], got {config.fps}"
+        )
     classes = np.asarray(config.classes, np.int64) if len(config.classes) else None
     tracker = tracker_config(config.tracker, default_tracker)
     too_big = max_gallery_budget is not None and tracker.gallery_budget > max_gallery_budget
@@ -132,6 +138,7 @@ def spec_from_config(
         min_score=float(config.min_score),
         tracker=tracker,
         policy=_POLICIES[config.drop_policy],
+        fps=float(config.fps) or None,
     )
 
 
