@@ -130,7 +130,8 @@ def normalized_project_install(command: str) -> tuple[str, ...] | None:
     """`pip install` of the project itself, normalised; None for any other command.
 
     The Dockerfiles may differ from the README only in how pip is reached (venv path,
-    `python -m pip`), --no-cache-dir, and the extra index URL for PyTorch's CPU wheels.
+    `python -m pip`), --no-cache-dir, the extra index URL for PyTorch's CPU wheels, and
+    ``./`` for ``.``.
     Editable installs are development installs, not what an image ships.
     """
     try:
@@ -151,6 +152,8 @@ def normalized_project_install(command: str) -> tuple[str, ...] | None:
         kept.append(word)
     if "-e" in kept or "--editable" in kept:
         return None
+    # "./[extra]" is ".[extra]" (hadolint only recognises the former as a local path).
+    kept = [re.sub(r"^\./(?=\[|$)", ".", w) for w in kept]
     if not any(re.fullmatch(r"\.(\[[\w,-]+\])?", w) for w in kept):
         return None
     return tuple(kept)
