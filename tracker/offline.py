@@ -12,7 +12,13 @@ from tqdm import tqdm
 
 from tracker.core import DeepSort, DeepSortConfig
 from tracker.errors import InputFormatError
-from tracker.io.mot import DetectionSet, read_detections, read_seqinfo, write_results
+from tracker.io.mot import (
+    DetectionSet,
+    ResultCollector,
+    read_detections,
+    read_seqinfo,
+    write_results,
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ def track_detections(
     tracker = DeepSort(config, frame_rate=frame_rate)
     boxes_xyxy = dets.boxes_xyxy
     features = dets.features if use_features else None
-    out_frames, out_ids, out_boxes, out_scores = [], [], [], []
+    collected = ResultCollector()
     elapsed = 0.0
     frames = tqdm(dets.iter_frames(length), total=length, desc=description, unit="frame",
                   disable=not progress)  # fmt: skip
@@ -54,16 +60,11 @@ def track_detections(
             boxes_xyxy[rows], dets.scores[rows], None, None if features is None else features[rows]
         )
         elapsed += time.perf_counter() - start
-        out_frames.append(np.full(len(tracks), frame))
-        out_ids.append(tracks.ids)
-        out_boxes.append(tracks.boxes)
-        out_scores.append(tracks.scores)
-    columns = {
-        "frames": np.concatenate(out_frames) if out_frames else np.zeros(0, np.int64),
-        "ids": np.concatenate(out_ids) if out_ids else np.zeros(0, np.int64),
-        "boxes_xyxy": np.concatenate(out_boxes) if out_boxes else np.zeros((0, 4)),
-        "scores": np.concatenate(out_scores) if out_scores else np.zeros(0, np.float32),
-    }
+        collected.add(frame, tracks.ids, tracks.boxes, tracks.scores)
+    frames_out, ids, boxes, scores = collected.columns()
+    columns: dict[str, np.ndarray] = {
+        "frames": frames_out, "ids": ids, "boxes_xyxy": boxes, "scores": scores,
+    }  # fmt: skip
     return columns, elapsed
 
 
