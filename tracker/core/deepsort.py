@@ -41,9 +41,15 @@ from tracker.core.affinity import (
 from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
 from tracker.core.detections import Detections
 from tracker.core.kalman import CHI2_95, BatchKalmanFilter, xyah_to_xyxy, xyxy_to_xyah
-from tracker.core.track import TrackState, TrackTable
+from tracker.core.track import CONFIRMED, TENTATIVE, TrackTable
 
 IntArray = NDArray[np.int64]
+
+
+def _flatnonzero(mask: NDArray[np.bool_]) -> IntArray:
+    """``np.flatnonzero`` for 1-d masks without its Python-level dispatch (called ~10 times
+    per frame)."""
+    return mask.nonzero()[0]
 
 
 #: Appearance gate for features of unknown origin: deep_sort's value for its 128-d network,
@@ -283,6 +289,7 @@ class _Frame:
     unmatched as the stages go."""
 
     dets: Detections
+    xyah: NDArray[np.float64]  # the detections' boxes as Kalman measurements
     iou: NDArray[np.float64]  # (tracks, detections)
     same_class: NDArray[np.bool_]
     plausible: NDArray[np.bool_]  # same class and inside the motion gate
@@ -375,7 +382,8 @@ class DeepSort:
         dets = Detections.from_arrays(boxes, scores, classes, features, self.tracks.feature_dim)
         if dets.features is not None and self.tracks.feature_dim is None and len(dets):
             self.tracks.init_appearance(dets.features.shape[1])
-        return dets.subset(dets.scores >= self.config.min_score)
+        keep = dets.scores >= self.config.min_score
+        return dets if keep.all() else dets.subset(keep)
 
     def _compensate(self, camera_motion: ArrayLike | None) -> None:
         if camera_motion is None:
@@ -414,22 +422,24 @@ class DeepSort:
     def _affinities(self, dets: Detections) -> _Frame:
         table = self.tracks
         n = table.n
+        xyah = xyxy_to_xyah(dets.boxes)
         iou = iou_matrix(xyah_to_xyxy(table.mean[:n, :4]), dets.boxes)
         same_class = self._class_gate(dets)
         is_high = dets.scores >= self.config.high_score
         return _Frame(
             dets=dets,
+            xyah=xyah,
             iou=iou,
             same_class=same_class,
-            plausible=same_class & self._motion_gate(dets),
-            free_high=np.flatnonzero(is_high),
-            low=np.flatnonzero(~is_high),
+            plausible=same_class & self._motion_gate(xyah),
+            free_high=_flatnonzero(is_high),
+            low=_flatnonzero(~is_high),
         )
 
     def _match_confirmed(self, frame: _Frame) -> IntArray:
         """Confirmed tracks against confident detections: appearance + IoU, or IoU alone
         without features, gated by motion and class. Returns the confirmed tracks left."""
-        confirmed = np.flatnonzero(self.tracks.states[: self.tracks.n] == TrackState.CONFIRMED)
+        confirmed = _flatnonzero(self.tracks.states[: self.tracks.n] == CONFIRMED)
         result = self._assign_confirmed(confirmed, frame)
         self._take(frame, confirmed, result, appearance=True)
         return confirmed[result.unmatched_rows]
@@ -441,14 +451,19 @@ class DeepSort:
         velocity, and IoU is itself a tight spatial gate (as in DeepSORT).
         Returns every track still unmatched."""
         table = self.tracks
-        tentative = np.flatnonzero(table.states[: table.n] == TrackState.TENTATIVE)
+        tentative = _flatnonzero(table.states[: table.n] == TENTATIVE)
         recent = left[table.misses[left] == 1]
         candidates = np.concatenate([tentative, recent])
         result = self._assign_iou(
             candidates, frame.free_high, frame, frame.same_class, self._max_iou_distance
         )
         self._take(frame, candidates, result, appearance=True)
-        return np.union1d(np.setdiff1d(left, recent), candidates[result.unmatched_rows])
+        # (left - recent) | unmatched candidates, sorted: as a mask, not numpy's set routines.
+        unmatched = np.zeros(table.n, dtype=bool)
+        unmatched[left] = True
+        unmatched[recent] = False
+        unmatched[candidates[result.unmatched_rows]] = True
+        return _flatnonzero(unmatched)
 
     def _match_low_score(self, frame: _Frame, unmatched: IntArray) -> IntArray:
         """ByteTrack's second pass: confirmed tracks missed only in this frame against the
@@ -456,21 +471,20 @@ class DeepSort:
         if len(frame.low) == 0:
             return unmatched
         table = self.tracks
-        pool = unmatched[
-            (table.states[unmatched] == TrackState.CONFIRMED) & (table.misses[unmatched] == 1)
-        ]
+        pool = unmatched[(table.states[unmatched] == CONFIRMED) & (table.misses[unmatched] == 1)]
         result = self._assign_iou(
             pool, frame.low, frame, frame.same_class, self.config.low_score_iou_distance
         )
-        frame.matches.add(pool[result.matches[:, 0]], frame.low[result.matches[:, 1]], False)
-        return np.setdiff1d(unmatched, pool[result.matches[:, 0]])
+        matched = pool[result.matches[:, 0]]
+        frame.matches.add(matched, frame.low[result.matches[:, 1]], False)
+        return unmatched[~np.isin(unmatched, matched, assume_unique=True)]
 
     def _update_matched(self, frame: _Frame) -> None:
         table, cfg, dets = self.tracks, self.config, frame.dets
         rows, cols, with_appearance = frame.matches.arrays()
         if len(rows) == 0:
             return
-        measurements = xyxy_to_xyah(dets.boxes[cols])
+        measurements = frame.xyah[cols]
         mean, cov = table.mean[rows], table.cov[rows]
         if cfg.observation_reupdate:
             mean, cov = self._reupdate(rows, measurements, mean, cov)
@@ -502,7 +516,7 @@ class DeepSort:
         if not back.any():
             return mean, cov
         mean, cov = mean.copy(), cov.copy()
-        idx = np.flatnonzero(back)
+        idx = _flatnonzero(back)
         g = gap[idx].astype(np.float64)
         start = table.observation[rows[idx]]
         m, c = table.observed_mean[rows[idx]].copy(), table.observed_cov[rows[idx]].copy()
@@ -528,11 +542,14 @@ class DeepSort:
     def _start_tracks(self, frame: _Frame) -> None:
         """One tentative track per confident detection no stage matched."""
         free = frame.free_high
-        dets = frame.dets.subset(free[frame.dets.scores[free] >= self.config.new_track_min_score])
+        if len(free) == 0:
+            return
+        chosen = free[frame.dets.scores[free] >= self.config.new_track_min_score]
+        dets = frame.dets.subset(chosen)
         k = len(dets)
         if k == 0:
             return
-        mean, cov = self.kf.initiate(xyxy_to_xyah(dets.boxes))
+        mean, cov = self.kf.initiate(frame.xyah[chosen])
         ids = np.arange(self._next_id, self._next_id + k, dtype=np.int64)
         self._next_id += k
         features = dets.features if self.tracks.feature_dim is not None else None
@@ -543,16 +560,16 @@ class DeepSort:
     def _report(self) -> Tracks:
         table = self.tracks
         n = table.n
-        rows = np.flatnonzero(
-            (table.states[:n] == TrackState.CONFIRMED) & (table.misses[:n] <= self._report_misses)
+        rows = _flatnonzero(
+            (table.states[:n] == CONFIRMED) & (table.misses[:n] <= self._report_misses)
         )
-        return Tracks(
-            ids=table.ids[rows].copy(),
+        return Tracks(  # indexing with an array already copies
+            ids=table.ids[rows],
             boxes=xyah_to_xyxy(table.mean[rows, :4]),
-            scores=table.scores[rows].copy(),
-            classes=table.classes[rows].copy(),
-            ages=table.age[rows].copy(),
-            detection_index=table.last_detection[rows].copy(),
+            scores=table.scores[rows],
+            classes=table.classes[rows],
+            ages=table.age[rows],
+            detection_index=table.last_detection[rows],
         )
 
     # -- gates, costs, assignment ----------------------------------------------------------
@@ -563,12 +580,12 @@ class DeepSort:
             return np.ones((n, len(dets)), dtype=bool)
         return self.tracks.classes[:n, None] == dets.classes[None, :]
 
-    def _motion_gate(self, dets: Detections) -> NDArray[np.bool_]:
+    def _motion_gate(self, xyah: NDArray[np.float64]) -> NDArray[np.bool_]:
         table, threshold = self.tracks, self.config.gating_threshold
         n = table.n
-        if threshold is None or n == 0 or len(dets) == 0:
-            return np.ones((n, len(dets)), dtype=bool)
-        distance = self.kf.gating_distance(table.mean[:n], table.cov[:n], xyxy_to_xyah(dets.boxes))
+        if threshold is None or n == 0 or len(xyah) == 0:
+            return np.ones((n, len(xyah)), dtype=bool)
+        distance = self.kf.gating_distance(table.mean[:n], table.cov[:n], xyah)
         return distance <= threshold
 
     def _take(self, frame: _Frame, rows: IntArray, result: Assignment, appearance: bool) -> None:
@@ -582,8 +599,9 @@ class DeepSort:
         cols = frame.free_high
         if len(rows) == 0 or len(cols) == 0:
             return Assignment.empty(len(rows), len(cols))
-        sub_iou = frame.iou[np.ix_(rows, cols)]
-        sub_feasible = frame.plausible[np.ix_(rows, cols)]
+        pairs = (rows[:, None], cols)
+        sub_iou = frame.iou[pairs]
+        sub_feasible = frame.plausible[pairs]
         if dets.features is None or table.feature_dim is None:
             cost = iou_cost(sub_iou, self._max_iou_distance, sub_feasible)
             limit = self._max_iou_distance
@@ -637,5 +655,6 @@ class DeepSort:
     ) -> Assignment:
         if len(rows) == 0 or len(cols) == 0:
             return Assignment.empty(len(rows), len(cols))
-        cost = iou_cost(frame.iou[np.ix_(rows, cols)], max_distance, feasible[np.ix_(rows, cols)])
+        pairs = (rows[:, None], cols)
+        cost = iou_cost(frame.iou[pairs], max_distance, feasible[pairs])
         return min_cost_assignment(cost, max_distance + 1e-9, self.config.assignment_backend)

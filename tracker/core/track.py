@@ -24,6 +24,13 @@ class TrackState(IntEnum):
     DELETED = 3
 
 
+# Plain ints for the hot paths: reading an IntEnum member costs a microsecond or two (the
+# enum's __getattr__), a dozen times per frame.
+TENTATIVE = int(TrackState.TENTATIVE)
+CONFIRMED = int(TrackState.CONFIRMED)
+DELETED = int(TrackState.DELETED)
+
+
 class TrackTable:
     """Columns of all live tracks; ``n`` rows are valid."""
 
@@ -100,7 +107,7 @@ class TrackTable:
         self.ids[rows] = ids
         self.classes[rows] = classes
         self.scores[rows] = scores
-        self.states[rows] = TrackState.CONFIRMED if n_init <= 1 else TrackState.TENTATIVE
+        self.states[rows] = CONFIRMED if n_init <= 1 else TENTATIVE
         self.hits[rows] = 1
         self.age[rows] = 1
         self.misses[rows] = 0
@@ -158,8 +165,8 @@ class TrackTable:
         self.last_detection[rows] = detection_index
         self.hits[rows] += 1
         self.misses[rows] = 0
-        promote = rows[(self.states[rows] == TrackState.TENTATIVE) & (self.hits[rows] >= n_init)]
-        self.states[promote] = TrackState.CONFIRMED
+        promote = rows[(self.states[rows] == TENTATIVE) & (self.hits[rows] >= n_init)]
+        self.states[promote] = CONFIRMED
 
     def remember_observation(
         self, rows: NDArray[np.int64], measurements: NDArray[np.float64]
@@ -173,18 +180,23 @@ class TrackTable:
     def mark_missed(self, rows: NDArray[np.int64], max_age: int) -> None:
         """Delete tentative tracks at their first miss and confirmed ones past ``max_age``."""
         self.last_detection[rows] = -1
-        tentative = self.states[rows] == TrackState.TENTATIVE
+        tentative = self.states[rows] == TENTATIVE
         too_old = self.misses[rows] > max_age
-        self.states[rows[tentative | too_old]] = TrackState.DELETED
+        self.states[rows[tentative | too_old]] = DELETED
 
     def prune(self) -> None:
         """Drop deleted rows so memory tracks only live tracks."""
-        live = self.states[: self.n] != TrackState.DELETED
+        live = self.states[: self.n] != DELETED
         if live.all():
             return
         keep = np.flatnonzero(live)
+        # Rows before the first deleted one stay where they are: only the tail moves (the
+        # deleted rows are mostly tentative tracks, the newest, so the tail is short; copying
+        # every gallery each frame was the costliest step in a crowd).
+        first = int(np.argmin(live))
+        moved = keep[first:]
         for name in self._columns:
             column = getattr(self, name)
             if column.shape[0] == self._capacity and column.size:
-                column[: len(keep)] = column[keep]
+                column[first : len(keep)] = column[moved]
         self.n = len(keep)
