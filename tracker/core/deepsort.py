@@ -426,12 +426,20 @@ class DeepSort:
         iou = iou_matrix(xyah_to_xyxy(table.mean[:n, :4]), dets.boxes)
         same_class = self._class_gate(dets)
         is_high = dets.scores >= self.config.high_score
+        if dets.features is None or table.feature_dim is None:
+            # Motion-only: the main stage's cost is IoU, so the motion gate matters only
+            # where IoU already allows a match (same test as ``iou_cost``); elsewhere the
+            # pair is infeasible anyway and its Mahalanobis distance is not computed.
+            plausible = same_class & ((1.0 - iou) <= self._max_iou_distance)
+            plausible &= self._motion_gate_pairs(xyah, plausible)
+        else:
+            plausible = same_class & self._motion_gate(xyah)
         return _Frame(
             dets=dets,
             xyah=xyah,
             iou=iou,
             same_class=same_class,
-            plausible=same_class & self._motion_gate(xyah),
+            plausible=plausible,
             free_high=_flatnonzero(is_high),
             low=_flatnonzero(~is_high),
         )
@@ -587,6 +595,20 @@ class DeepSort:
             return np.ones((n, len(xyah)), dtype=bool)
         distance = self.kf.gating_distance(table.mean[:n], table.cov[:n], xyah)
         return distance <= threshold
+
+    def _motion_gate_pairs(
+        self, xyah: NDArray[np.float64], candidates: NDArray[np.bool_]
+    ) -> NDArray[np.bool_]:
+        """``_motion_gate`` evaluated only where ``candidates`` is set (False elsewhere)."""
+        table, threshold = self.tracks, self.config.gating_threshold
+        if threshold is None:
+            return candidates
+        n = table.n
+        rows, cols = candidates.nonzero()
+        gate = np.zeros(candidates.shape, dtype=bool)
+        distance = self.kf.gating_distance_pairs(table.mean[:n], table.cov[:n], xyah, rows, cols)
+        gate[rows, cols] = distance <= threshold
+        return gate
 
     def _take(self, frame: _Frame, rows: IntArray, result: Assignment, appearance: bool) -> None:
         """Record a stage's matches and remove its detections from the free pool."""

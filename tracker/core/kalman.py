@@ -167,6 +167,23 @@ class BatchKalmanFilter:
         diff = measurements[None, :, :] - projected_mean[:, None, :]  # (T, D, 4)
         return ((diff @ inverse) * diff).sum(axis=2)
 
+    def gating_distance_pairs(
+        self,
+        mean: FloatArray,
+        cov: FloatArray,
+        measurements: FloatArray,
+        rows: NDArray[np.intp],
+        cols: NDArray[np.intp],
+    ) -> FloatArray:
+        """``gating_distance(mean, cov, measurements)[rows, cols]`` for those pairs only:
+        for a caller that needs the gate only where IoU already allows a match."""
+        if len(rows) == 0:
+            return np.zeros(0)
+        projected_mean, projected_cov = self.project(mean, cov)
+        inverse = np.linalg.inv(projected_cov)
+        diff = measurements[cols] - projected_mean[rows]  # (P, 4)
+        return ((diff[:, None, :] @ inverse[rows])[:, 0, :] * diff).sum(axis=1)
+
 
 def xyxy_to_xyah(boxes: FloatArray) -> FloatArray:
     """``(x1, y1, x2, y2)`` corners to ``(cx, cy, w/h, h)``."""
