@@ -46,6 +46,7 @@ class TrackTable:
         self.hits = np.zeros(capacity, np.int32)
         self.age = np.zeros(capacity, np.int32)
         self.misses = np.zeros(capacity, np.int32)  # frames since the last update
+        self.appearance_age = np.zeros(capacity, np.int32)  # frames since appearance learnt
         self.mean = np.zeros((capacity, 8))
         self.cov = np.zeros((capacity, 8, 8))
         self.last_detection = np.full(capacity, -1, np.int64)
@@ -63,8 +64,8 @@ class TrackTable:
     # -- storage -------------------------------------------------------------------------
 
     _columns = (
-        "ids", "classes", "scores", "states", "hits", "age", "misses", "mean", "cov",
-        "last_detection", "observation", "observed_mean", "observed_cov", "gallery",
+        "ids", "classes", "scores", "states", "hits", "age", "misses", "appearance_age", "mean",
+        "cov", "last_detection", "observation", "observed_mean", "observed_cov", "gallery",
         "gallery_count", "gallery_next", "smooth_feature",
     )  # fmt: skip
 
@@ -119,15 +120,18 @@ class TrackTable:
         self.observed_cov[rows] = cov
         self.gallery_count[rows] = 0
         self.gallery_next[rows] = 0
+        self.appearance_age[rows] = 0
         self.n += k
         if features is not None:
             self.smooth_feature[rows] = features
-            self.push_features(np.arange(rows.start, rows.stop), features)
+            seen = features.any(axis=1)  # a zero row (not embedded) is no appearance
+            self.push_features(np.arange(rows.start, rows.stop)[seen], features[seen])
 
     def push_features(self, rows: NDArray[np.int64], features: NDArray[np.float32]) -> None:
         """Append one feature per row to its ring-buffer gallery (oldest overwritten)."""
         if len(rows) == 0 or self.gallery_budget == 0:
             return
+        self.appearance_age[rows] = 0
         slots = self.gallery_next[rows]
         self.gallery[rows, slots] = features
         self.gallery_next[rows] = (slots + 1) % self.gallery_budget
@@ -137,6 +141,7 @@ class TrackTable:
         self, rows: NDArray[np.int64], features: NDArray[np.float32], momentum: float
     ) -> None:
         """Exponential moving average of appearance (StrongSORT's EMA), kept at unit length."""
+        self.appearance_age[rows] = 0
         blended = momentum * self.smooth_feature[rows] + (1.0 - momentum) * features
         norms = np.linalg.norm(blended, axis=1, keepdims=True)
         self.smooth_feature[rows] = np.divide(
@@ -148,6 +153,7 @@ class TrackTable:
         matched ones are reset by ``mark_hit``)."""
         self.age[: self.n] += 1
         self.misses[: self.n] += 1
+        self.appearance_age[: self.n] += 1
 
     def mark_hit(
         self,
