@@ -577,7 +577,9 @@ class DeepSort:
         )
         matched = pool[result.matches[:, 0]]
         frame.matches.add(matched, frame.low[result.matches[:, 1]], False)
-        return unmatched[~np.isin(unmatched, matched, assume_unique=True)]
+        still = np.ones(table.n, dtype=bool)
+        still[matched] = False
+        return unmatched[still[unmatched]]
 
     def _update_matched(self, frame: _Frame) -> None:
         table, cfg, dets = self.tracks, self.config, frame.dets
@@ -590,7 +592,8 @@ class DeepSort:
             mean, cov = self._reupdate(rows, measurements, mean, cov)
         mean, cov = self.kf.update(mean, cov, measurements)
         table.mark_hit(rows, mean, cov, dets.scores[cols], dets.index[cols], cfg.n_init)
-        table.remember_observation(rows, measurements)
+        if cfg.observation_reupdate:  # the anchor is read by the re-update only
+            table.remember_observation(rows, measurements)
         if (
             dets.features is not None
             and table.feature_dim is not None

@@ -124,10 +124,11 @@ class BatchKalmanFilter:
         self, mean: FloatArray, cov: FloatArray, measurements: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
         """Correct ``N`` tracks with their ``N`` matched xyah measurements."""
-        projected_mean, projected_cov = self.project(mean, cov)
+        projected_cov = cov[:, :4, :4].copy()
+        _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(mean[:, 3])))
         # K = P H^T S^-1; S is symmetric, so K^T = S^-1 (H P) and one batched solve suffices.
         gain = np.linalg.solve(projected_cov, cov[:, :4, :]).transpose(0, 2, 1)
-        innovation = measurements - projected_mean
+        innovation = measurements - mean[:, :4]
         new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
         new_cov = cov - gain @ projected_cov @ gain.transpose(0, 2, 1)
         # The subtraction leaves round-off of the size of the prior terms; after a prior many
