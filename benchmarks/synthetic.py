@@ -5,6 +5,11 @@ their detections get pixel noise, occasional misses and a few low-score false po
 each person has a fixed random 128-d appearance vector seen through per-frame noise. Seeded,
 so every tracker and every run sees the same frames. Only speed is measured on it: there is
 no ground truth file, and the scene is not meant to be hard.
+
+``hidden_fraction`` hides each person for that part of every ``cycle``-frame period (at a
+random phase), as behind an occluder: with ``people=100, hidden_fraction=0.5`` about 50
+detections per frame meet about 100 live tracks, the other half coasting on their motion
+(the hidden spell, 1 s by default, is far shorter than ``max_age``).
 """
 
 from __future__ import annotations
@@ -24,8 +29,12 @@ def crowd(
     miss_rate: float = 0.05,
     false_positives: float = 2.0,
     seed: int = 0,
+    hidden_fraction: float = 0.0,
+    cycle: int = 60,
+    name: str = "synthetic-crowd",
 ) -> SequenceInput:
     rng = np.random.default_rng(seed)
+    phase = np.random.default_rng(seed + 1).integers(0, cycle, people)  # keeps rng's stream
     h = rng.uniform(80, 250, people)
     w = 0.4 * h
     pos = np.column_stack([rng.uniform(0, width - w), rng.uniform(0, height - h)])
@@ -34,12 +43,13 @@ def crowd(
     identity /= np.linalg.norm(identity, axis=1, keepdims=True)
     limit = np.column_stack([width - w, height - h])
     out = []
-    for _ in range(frames):
+    for t in range(frames):
         pos += vel
         bounced = (pos < 0) | (pos > limit)
         vel[bounced] *= -1
         pos = np.clip(pos, 0, limit)
         seen = rng.random(people) >= miss_rate
+        seen &= (t + phase) % cycle >= hidden_fraction * cycle
         boxes = np.column_stack([pos, pos + np.column_stack([w, h])])[seen]
         boxes += rng.normal(0.0, 2.0, boxes.shape)
         scores = rng.uniform(0.5, 1.0, len(boxes))
@@ -59,4 +69,4 @@ def crowd(
                 feats.astype(np.float32),
             )
         )
-    return SequenceInput("synthetic-crowd", SequenceInfo(width, height, 30.0), out)
+    return SequenceInput(name, SequenceInfo(width, height, 30.0), out)

@@ -120,3 +120,36 @@ def test_cascade_lets_the_recently_seen_track_choose_first() -> None:
     assert cascade.matches.tolist() == [[1, 0]]
     assert cascade.unmatched_rows.tolist() == [0]
     assert min_cost_assignment(cost, 0.5).matches.tolist() == [[0, 0]]
+
+
+@pytest.mark.parametrize("backend", ["lap", "scipy"])
+def test_disjoint_pairs_shortcut_gives_the_solvers_answer(backend: str) -> None:
+    """When no two pairs within the limit compete, the assignment is taken without the
+    solver; it must be exactly what the solver returns (and the optimum), and pairs that do
+    compete, or cost exactly the limit, must still go to the solver."""
+    from tracker.core import assignment
+
+    rng = np.random.default_rng(7)
+    checked = forced = 0
+    for _ in range(300):
+        n, m, limit = int(rng.integers(1, 7)), int(rng.integers(1, 7)), 0.6
+        cost = np.full((n, m), INFEASIBLE)
+        k = int(rng.integers(0, min(n, m) + 1))
+        rows, cols = rng.permutation(n)[:k], rng.permutation(m)[:k]
+        cost[rows, cols] = rng.uniform(0, 1.0, k)  # some above the limit
+        if rng.random() < 0.3:  # sometimes make two pairs compete
+            cost[rng.integers(n), rng.integers(m)] = rng.uniform(0, limit)
+        shortcut = assignment._disjoint_pairs(cost, limit)
+        forced += shortcut is not None
+        result = min_cost_assignment(cost, limit, backend)
+        solver = assignment._assign_lap if backend == "lap" else assignment._assign_scipy
+        np.testing.assert_array_equal(result.matches, solver(cost, limit))
+        matched = cost[result.matches[:, 0], result.matches[:, 1]]
+        unmatched = len(result.unmatched_rows) + len(result.unmatched_cols)
+        assert matched.sum() + unmatched * limit / 2 == pytest.approx(
+            _brute_force_total(cost, limit)
+        )
+        checked += 1
+    assert checked == 300 and 100 < forced < 300
+    tie = np.array([[0.6, INFEASIBLE], [INFEASIBLE, 0.1]])
+    assert assignment._disjoint_pairs(tie, 0.6) is None

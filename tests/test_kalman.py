@@ -91,3 +91,18 @@ def test_warp_moves_positions_and_rotates_velocities() -> None:
     np.testing.assert_allclose(turned[0], [-100, 200, 0.5, 160, -2, 4, 0, 1.0])
     np.testing.assert_allclose(turned_cov[0, 3, 3], 4 * cov[0, 3, 3])
     assert np.all(np.linalg.eigvalsh(turned_cov[0]) > 0)
+
+
+def test_gating_distance_of_pairs_is_the_matrix_entry() -> None:
+    rng = np.random.default_rng(4)
+    kf = BatchKalmanFilter()
+    xyah = np.column_stack(
+        [rng.uniform(0, 500, (5, 2)), rng.uniform(0.3, 0.6, 5), rng.uniform(40, 200, 5)]
+    )
+    mean, cov = kf.predict(*kf.initiate(xyah))
+    measurements = xyah[rng.integers(0, 5, 7)] + rng.normal(0, 3, (7, 4)) * [1, 1, 0.01, 1]
+    full = kf.gating_distance(mean, cov, measurements)
+    rows, cols = np.nonzero(rng.random((5, 7)) < 0.5)
+    pairs = kf.gating_distance_pairs(mean, cov, measurements, rows, cols)
+    np.testing.assert_allclose(pairs, full[rows, cols], rtol=1e-12)
+    assert kf.gating_distance_pairs(mean, cov, measurements, rows[:0], cols[:0]).shape == (0,)

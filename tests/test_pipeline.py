@@ -54,7 +54,8 @@ def _pets(shared_data: Path, frames: int) -> list[tuple[NDArray[np.uint8], Frame
 
 def test_only_usable_detections_are_embedded_and_tracks_are_unchanged(shared_data: Path) -> None:
     frames = _pets(shared_data, 40)
-    config = DeepSortConfig()  # min_score 0.5, high_score 0.6
+    # min_score 0.5, high_score 0.6; every confident detection embedded (no motion skip)
+    config = DeepSortConfig(appearance_skip_iou=None)
     embedder = GridColourEmbedder()
     pipeline = Pipeline(None, embedder, config)
     stream = pipeline.new_stream()
@@ -69,6 +70,30 @@ def test_only_usable_detections_are_embedded_and_tracks_are_unchanged(shared_dat
         np.testing.assert_allclose(tracks.boxes, expected.boxes)
     usable = sum(int((d.scores >= 0.6).sum()) for _, d in frames)
     assert embedder.crops_seen == usable < reference_embedder.crops_seen
+
+
+def test_unambiguous_detections_are_not_embedded(shared_data: Path) -> None:
+    """With the default ``appearance_skip_iou`` the pipeline embeds what the tracker asks for
+    (``detections_needing_appearance``), passes zero rows for the rest, and tracks exactly as
+    a tracker given the same rows; it embeds far fewer crops than the confident ones."""
+    frames = _pets(shared_data, 60)
+    embedder = GridColourEmbedder()
+    pipeline = Pipeline(None, embedder, DeepSortConfig())
+    stream = pipeline.new_stream()
+    got = [pipeline.process_detections([(stream, image, dets)])[0].tracks for image, dets in frames]
+
+    reference = DeepSort(pipeline.resolve_config(DeepSortConfig()))
+    reference_embedder = GridColourEmbedder()
+    for (image, dets), tracks in zip(frames, got, strict=True):
+        need = reference.detections_needing_appearance(dets.boxes, dets.scores, dets.classes)
+        features = reference_embedder.embed(crop_boxes(image, dets.boxes))
+        features[~need] = 0.0
+        expected = reference.update(dets.boxes, dets.scores, dets.classes, features)
+        np.testing.assert_array_equal(tracks.ids, expected.ids)
+        np.testing.assert_allclose(tracks.boxes, expected.boxes)
+    confident = sum(int((d.scores >= 0.6).sum()) for _, d in frames)
+    print(f"embedded {embedder.crops_seen} of {confident} confident detections")
+    assert embedder.crops_seen < 0.8 * confident
 
 
 def test_one_batch_serves_several_streams_with_their_own_ids(shared_data: Path) -> None:

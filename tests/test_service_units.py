@@ -188,4 +188,18 @@ def test_tracker_params_mirror_every_deepsort_config_field() -> None:
     wire = set(pb.TrackerParams.DESCRIPTOR.fields_by_name)
     core = {f.name for f in fields(DeepSortConfig)}
     assert core - wire == set(), "add the new DeepSortConfig fields to TrackerParams"
-    assert wire - core == {"disable_motion_gating"}  # the wire's spelling of None
+    assert wire - core == {"disable_motion_gating", "disable_appearance_skip"}  # None
+
+
+def test_appearance_skip_can_be_turned_off_over_the_wire() -> None:
+    from tracker.client.client import StreamOptions
+    from tracker.service.wire import tracker_config
+
+    config = StreamOptions(tracker={"appearance_skip_iou": None}).to_proto()
+    assert config.tracker.disable_appearance_skip
+    tracker = tracker_config(config.tracker, DeepSortConfig())
+    assert tracker.appearance_skip_iou is None
+    on = tracker_config(
+        pb.TrackerParams(appearance_skip_iou=0.7, appearance_refresh=2.0), DeepSortConfig()
+    )
+    assert (on.appearance_skip_iou, on.appearance_refresh) == (0.7, 2.0)

@@ -186,18 +186,27 @@ class Pipeline:
         """One embedder call for the crops of every frame in the batch, split back per frame.
 
         Only detections whose appearance the tracker will use are embedded (it says which,
-        ``DeepSort.uses_appearance``); the other rows stay zero, which the tracker treats as
-        "no appearance". On PETS09 with YOLOv5n that skips about a fifth of the crops, and
-        embedding is the most expensive stage.
+        ``DeepSort.detections_needing_appearance``: confident detections whose match is not
+        already unambiguous by motion); the other rows stay zero, which the tracker treats
+        as "no appearance". Embedding is the most expensive stage; on PETS09 with YOLOv5n and
+        OSNet this embeds about 40% of the detections the tracker could look at
+        (benchmarks/results/appearance_skip.md). A stream with several frames in one batch
+        asks for its first frame only (the later ones are predicted from a state the
+        earlier frames will change) and embeds every confident detection of the others.
         """
         if self.embedder is None:
             return [None] * len(detections)
         crops: list[NDArray[np.uint8]] = []
         wanted: list[NDArray[np.bool_]] = []
+        asked: set[int] = set()
         for frame, dets, tracker in zip(frames, detections, trackers, strict=True):
             if frame is None:
                 raise ValueError("an embedder needs the frame to cut crops from; got None")
-            used = tracker.uses_appearance(dets.scores)
+            if id(tracker) in asked:
+                used = tracker.uses_appearance(dets.scores)
+            else:
+                asked.add(id(tracker))
+                used = tracker.detections_needing_appearance(dets.boxes, dets.scores, dets.classes)
             wanted.append(used)
             crops.extend(crop_boxes(frame, dets.boxes[used]))
         embedded = (

@@ -49,6 +49,9 @@ class StreamOptions:
         if "gating_threshold" in params and params["gating_threshold"] is None:
             del params["gating_threshold"]
             params["disable_motion_gating"] = True
+        if "appearance_skip_iou" in params and params["appearance_skip_iou"] is None:
+            del params["appearance_skip_iou"]
+            params["disable_appearance_skip"] = True
         return pb.StreamConfig(
             stream_id=self.stream_id,
             detector=self.detector,

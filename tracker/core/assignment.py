@@ -39,10 +39,32 @@ class Assignment:
         )
 
 
+def _pairs(rows: IntArray, cols: IntArray) -> IntArray:
+    pairs = np.empty((len(rows), 2), np.int64)
+    pairs[:, 0] = rows
+    pairs[:, 1] = cols
+    return pairs
+
+
 def _assign_lap(cost: NDArray[np.float64], limit: float) -> IntArray:
     _, row_to_col, _ = _lap.lapjv(cost, extend_cost=True, cost_limit=limit)
-    rows = np.flatnonzero(row_to_col >= 0)
-    return np.stack([rows, row_to_col[rows]], axis=1).astype(np.int64)
+    rows = (row_to_col >= 0).nonzero()[0]
+    return _pairs(rows, row_to_col[rows])
+
+
+def _disjoint_pairs(cost: NDArray[np.float64], limit: float) -> IntArray | None:
+    """The optimum without a solver when it is forced: every row and every column has at
+    most one pair within ``limit``, each strictly below it. Taking such a pair (cost
+    ``c < limit``) beats leaving both sides unmatched (``limit / 2`` each), and no two pairs
+    compete, so the optimum is unique and is exactly these pairs; a solver returns the same.
+    ``None`` when pairs compete (or one costs exactly ``limit``): the solver decides."""
+    within = cost <= limit
+    if within.sum(axis=0).max() > 1 or within.sum(axis=1).max() > 1:
+        return None
+    rows, cols = within.nonzero()
+    if (cost[rows, cols] >= limit).any():
+        return None
+    return _pairs(rows, cols)
 
 
 def _assign_scipy(cost: NDArray[np.float64], limit: float) -> IntArray:
@@ -63,19 +85,22 @@ def min_cost_assignment(
     n, m = cost.shape
     if n == 0 or m == 0:
         return Assignment.empty(n, m)
-    if backend == "lap" and _lap is not None:
-        pairs = _assign_lap(cost, limit)
-    elif backend in ("lap", "scipy"):
-        pairs = _assign_scipy(cost, limit)
-    else:
+    if backend not in ("lap", "scipy"):
         raise ValueError(f"unknown assignment backend {backend!r}; use 'lap' or 'scipy'")
+    forced = _disjoint_pairs(cost, limit)
+    if forced is not None:
+        pairs = forced
+    elif backend == "lap" and _lap is not None:
+        pairs = _assign_lap(cost, limit)
+    else:
+        pairs = _assign_scipy(cost, limit)
     return Assignment(pairs, _unmatched(n, pairs[:, 0]), _unmatched(m, pairs[:, 1]))
 
 
 def _unmatched(size: int, matched: IntArray) -> IntArray:
     free = np.ones(size, dtype=bool)
     free[matched] = False
-    return np.flatnonzero(free).astype(np.int64)
+    return free.nonzero()[0]
 
 
 def matching_cascade(

@@ -11,7 +11,7 @@ Every operation works on all tracks at once: means are ``(N, 8)``, covariances
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,38 +34,55 @@ class NoiseModel:
     under 1 px are dropped at the boundary (``MIN_BOX_SIZE``), but a track's own height can
     still shrink to ~0 (coasting on a shrinking size, or a correction), and noise
     proportional to it would leave the covariance singular or indefinite."""
+    _initial_scale: FloatArray = field(init=False, repr=False, compare=False)
+    _process_scale: FloatArray = field(init=False, repr=False, compare=False)
+    _state_offset: FloatArray = field(init=False, repr=False, compare=False)
+    _measurement_scale: FloatArray = field(init=False, repr=False, compare=False)
+    _measurement_offset: FloatArray = field(init=False, repr=False, compare=False)
 
     # Each standard deviation is ``height * scale + offset``, per state component; the aspect
-    # ratio's is a constant (it does not scale with the box).
+    # ratio's is a constant (it does not scale with the box). The scale and offset vectors
+    # are built once (``__post_init__``): the filter runs every frame.
+
+    def __post_init__(self) -> None:
+        p, v = self.std_weight_position, self.std_weight_velocity
+        offset = np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])
+        initial = np.array([2 * p, 2 * p, 0.0, 2 * p, 10 * v, 10 * v, 0.0, 10 * v])
+        object.__setattr__(self, "_initial_scale", initial)
+        object.__setattr__(self, "_process_scale", np.array([p, p, 0.0, p, v, v, 0.0, v]))
+        object.__setattr__(self, "_state_offset", offset)
+        object.__setattr__(self, "_measurement_scale", np.array([p, p, 0.0, p]))
+        object.__setattr__(self, "_measurement_offset", np.array([0, 0, 1e-1, 0]))
 
     def initial_std(self, height: FloatArray) -> FloatArray:
         """Initial state standard deviation, ``(N, 8)``: velocities start very uncertain."""
         height = np.maximum(height, self.min_height)
-        p, v = 2 * self.std_weight_position, 10 * self.std_weight_velocity
-        scale = np.array([p, p, 0.0, p, v, v, 0.0, v])
-        return height[:, None] * scale + np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])
+        return height[:, None] * self._initial_scale + self._state_offset
 
     def process_std(self, height: FloatArray) -> FloatArray:
         """Process noise standard deviation per predict step, ``(N, 8)``."""
         height = np.maximum(height, self.min_height)
-        p, v = self.std_weight_position, self.std_weight_velocity
-        scale = np.array([p, p, 0.0, p, v, v, 0.0, v])
-        return height[:, None] * scale + np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])
+        return height[:, None] * self._process_scale + self._state_offset
 
     def measurement_std(self, height: FloatArray) -> FloatArray:
         """Measurement noise standard deviation, ``(N, 4)``."""
         height = np.maximum(height, self.min_height)
-        p = self.std_weight_position
-        return height[:, None] * np.array([p, p, 0.0, p]) + np.array([0, 0, 1e-1, 0])
+        return height[:, None] * self._measurement_scale + self._measurement_offset
 
 
 def _diag(values: FloatArray) -> FloatArray:
     """Stack of diagonal matrices from ``(N, K)`` diagonals."""
     n, k = values.shape
     out = np.zeros((n, k, k))
-    idx = np.arange(k)
-    out[:, idx, idx] = values
+    out.reshape(n, k * k)[:, :: k + 1] = values
     return out
+
+
+def _add_to_diagonal(matrices: FloatArray, values: FloatArray) -> None:
+    """``matrices[:, i, i] += values[:, i]`` in place (``matrices`` C-contiguous ``(N, K, K)``),
+    without building the diagonal matrices."""
+    n, k = values.shape
+    matrices.reshape(n, k * k)[:, :: k + 1] += values
 
 
 class BatchKalmanFilter:
@@ -83,7 +100,7 @@ class BatchKalmanFilter:
 
     def predict(self, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
         """One step of the constant-velocity model (dt = 1 frame)."""
-        q = _diag(np.square(self.noise.process_std(mean[:, 3])))
+        q = np.square(self.noise.process_std(mean[:, 3]))
         new_mean = mean.copy()
         new_mean[:, :4] += mean[:, 4:]
         # F P F^T with F = [[I, I], [0, I]], written blockwise:
@@ -94,21 +111,24 @@ class BatchKalmanFilter:
         new_cov[:, :4, 4:] = b + d
         new_cov[:, 4:, :4] = c + d
         new_cov[:, 4:, 4:] = d
-        return new_mean, new_cov + q
+        _add_to_diagonal(new_cov, q)
+        return new_mean, new_cov
 
     def project(self, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Measurement-space mean ``(N, 4)`` and innovation covariance ``(N, 4, 4)``."""
-        r = _diag(np.square(self.noise.measurement_std(mean[:, 3])))
-        return mean[:, :4].copy(), cov[:, :4, :4] + r
+        projected_cov = cov[:, :4, :4].copy()
+        _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(mean[:, 3])))
+        return mean[:, :4].copy(), projected_cov
 
     def update(
         self, mean: FloatArray, cov: FloatArray, measurements: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
         """Correct ``N`` tracks with their ``N`` matched xyah measurements."""
-        projected_mean, projected_cov = self.project(mean, cov)
+        projected_cov = cov[:, :4, :4].copy()
+        _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(mean[:, 3])))
         # K = P H^T S^-1; S is symmetric, so K^T = S^-1 (H P) and one batched solve suffices.
         gain = np.linalg.solve(projected_cov, cov[:, :4, :]).transpose(0, 2, 1)
-        innovation = measurements - projected_mean
+        innovation = measurements - mean[:, :4]
         new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
         new_cov = cov - gain @ projected_cov @ gain.transpose(0, 2, 1)
         # The subtraction leaves round-off of the size of the prior terms; after a prior many
@@ -148,19 +168,41 @@ class BatchKalmanFilter:
         diff = measurements[None, :, :] - projected_mean[:, None, :]  # (T, D, 4)
         return ((diff @ inverse) * diff).sum(axis=2)
 
+    def gating_distance_pairs(
+        self,
+        mean: FloatArray,
+        cov: FloatArray,
+        measurements: FloatArray,
+        rows: NDArray[np.intp],
+        cols: NDArray[np.intp],
+    ) -> FloatArray:
+        """``gating_distance(mean, cov, measurements)[rows, cols]`` for those pairs only:
+        for a caller that needs the gate only where IoU already allows a match."""
+        if len(rows) == 0:
+            return np.zeros(0)
+        projected_mean, projected_cov = self.project(mean, cov)
+        inverse = np.linalg.inv(projected_cov)
+        diff = measurements[cols] - projected_mean[rows]  # (P, 4)
+        return ((diff[:, None, :] @ inverse[rows])[:, 0, :] * diff).sum(axis=1)
+
 
 def xyxy_to_xyah(boxes: FloatArray) -> FloatArray:
     """``(x1, y1, x2, y2)`` corners to ``(cx, cy, w/h, h)``."""
     boxes = np.asarray(boxes, dtype=np.float64)
-    w = boxes[:, 2] - boxes[:, 0]
-    h = boxes[:, 3] - boxes[:, 1]
-    return np.stack([boxes[:, 0] + w / 2, boxes[:, 1] + h / 2, w / h, h], axis=1)
+    size = boxes[:, 2:] - boxes[:, :2]
+    out = np.empty((len(boxes), 4))
+    out[:, :2] = boxes[:, :2] + size / 2
+    out[:, 2] = size[:, 0] / size[:, 1]
+    out[:, 3] = size[:, 1]
+    return out
 
 
 def xyah_to_xyxy(xyah: FloatArray) -> FloatArray:
     """``(cx, cy, w/h, h)`` to ``(x1, y1, x2, y2)``."""
-    w = xyah[:, 2] * xyah[:, 3]
-    h = xyah[:, 3]
-    return np.stack(
-        [xyah[:, 0] - w / 2, xyah[:, 1] - h / 2, xyah[:, 0] + w / 2, xyah[:, 1] + h / 2], axis=1
-    )
+    half = np.empty((len(xyah), 2))
+    half[:, 0] = xyah[:, 2] * xyah[:, 3] / 2
+    half[:, 1] = xyah[:, 3] / 2
+    out = np.empty((len(xyah), 4))
+    out[:, :2] = xyah[:, :2] - half
+    out[:, 2:] = xyah[:, :2] + half
+    return out

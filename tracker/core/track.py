@@ -24,6 +24,13 @@ class TrackState(IntEnum):
     DELETED = 3
 
 
+# Plain ints for the hot paths: reading an IntEnum member costs a microsecond or two (the
+# enum's __getattr__), a dozen times per frame.
+TENTATIVE = int(TrackState.TENTATIVE)
+CONFIRMED = int(TrackState.CONFIRMED)
+DELETED = int(TrackState.DELETED)
+
+
 class TrackTable:
     """Columns of all live tracks; ``n`` rows are valid."""
 
@@ -39,6 +46,7 @@ class TrackTable:
         self.hits = np.zeros(capacity, np.int32)
         self.age = np.zeros(capacity, np.int32)
         self.misses = np.zeros(capacity, np.int32)  # frames since the last update
+        self.appearance_age = np.zeros(capacity, np.int32)  # frames since appearance learnt
         self.mean = np.zeros((capacity, 8))
         self.cov = np.zeros((capacity, 8, 8))
         self.last_detection = np.full(capacity, -1, np.int64)
@@ -56,8 +64,8 @@ class TrackTable:
     # -- storage -------------------------------------------------------------------------
 
     _columns = (
-        "ids", "classes", "scores", "states", "hits", "age", "misses", "mean", "cov",
-        "last_detection", "observation", "observed_mean", "observed_cov", "gallery",
+        "ids", "classes", "scores", "states", "hits", "age", "misses", "appearance_age", "mean",
+        "cov", "last_detection", "observation", "observed_mean", "observed_cov", "gallery",
         "gallery_count", "gallery_next", "smooth_feature",
     )  # fmt: skip
 
@@ -100,7 +108,7 @@ class TrackTable:
         self.ids[rows] = ids
         self.classes[rows] = classes
         self.scores[rows] = scores
-        self.states[rows] = TrackState.CONFIRMED if n_init <= 1 else TrackState.TENTATIVE
+        self.states[rows] = CONFIRMED if n_init <= 1 else TENTATIVE
         self.hits[rows] = 1
         self.age[rows] = 1
         self.misses[rows] = 0
@@ -112,15 +120,18 @@ class TrackTable:
         self.observed_cov[rows] = cov
         self.gallery_count[rows] = 0
         self.gallery_next[rows] = 0
+        self.appearance_age[rows] = 0
         self.n += k
         if features is not None:
             self.smooth_feature[rows] = features
-            self.push_features(np.arange(rows.start, rows.stop), features)
+            seen = features.any(axis=1)  # a zero row (not embedded) is no appearance
+            self.push_features(np.arange(rows.start, rows.stop)[seen], features[seen])
 
     def push_features(self, rows: NDArray[np.int64], features: NDArray[np.float32]) -> None:
         """Append one feature per row to its ring-buffer gallery (oldest overwritten)."""
         if len(rows) == 0 or self.gallery_budget == 0:
             return
+        self.appearance_age[rows] = 0
         slots = self.gallery_next[rows]
         self.gallery[rows, slots] = features
         self.gallery_next[rows] = (slots + 1) % self.gallery_budget
@@ -130,6 +141,7 @@ class TrackTable:
         self, rows: NDArray[np.int64], features: NDArray[np.float32], momentum: float
     ) -> None:
         """Exponential moving average of appearance (StrongSORT's EMA), kept at unit length."""
+        self.appearance_age[rows] = 0
         blended = momentum * self.smooth_feature[rows] + (1.0 - momentum) * features
         norms = np.linalg.norm(blended, axis=1, keepdims=True)
         self.smooth_feature[rows] = np.divide(
@@ -141,6 +153,7 @@ class TrackTable:
         matched ones are reset by ``mark_hit``)."""
         self.age[: self.n] += 1
         self.misses[: self.n] += 1
+        self.appearance_age[: self.n] += 1
 
     def mark_hit(
         self,
@@ -158,8 +171,8 @@ class TrackTable:
         self.last_detection[rows] = detection_index
         self.hits[rows] += 1
         self.misses[rows] = 0
-        promote = rows[(self.states[rows] == TrackState.TENTATIVE) & (self.hits[rows] >= n_init)]
-        self.states[promote] = TrackState.CONFIRMED
+        promote = rows[(self.states[rows] == TENTATIVE) & (self.hits[rows] >= n_init)]
+        self.states[promote] = CONFIRMED
 
     def remember_observation(
         self, rows: NDArray[np.int64], measurements: NDArray[np.float64]
@@ -173,18 +186,23 @@ class TrackTable:
     def mark_missed(self, rows: NDArray[np.int64], max_age: int) -> None:
         """Delete tentative tracks at their first miss and confirmed ones past ``max_age``."""
         self.last_detection[rows] = -1
-        tentative = self.states[rows] == TrackState.TENTATIVE
+        tentative = self.states[rows] == TENTATIVE
         too_old = self.misses[rows] > max_age
-        self.states[rows[tentative | too_old]] = TrackState.DELETED
+        self.states[rows[tentative | too_old]] = DELETED
 
     def prune(self) -> None:
         """Drop deleted rows so memory tracks only live tracks."""
-        live = self.states[: self.n] != TrackState.DELETED
+        live = self.states[: self.n] != DELETED
         if live.all():
             return
         keep = np.flatnonzero(live)
+        # Rows before the first deleted one stay where they are: only the tail moves (the
+        # deleted rows are mostly tentative tracks, the newest, so the tail is short; copying
+        # every gallery each frame was the costliest step in a crowd).
+        first = int(np.argmin(live))
+        moved = keep[first:]
         for name in self._columns:
             column = getattr(self, name)
             if column.shape[0] == self._capacity and column.size:
-                column[: len(keep)] = column[keep]
+                column[first : len(keep)] = column[moved]
         self.n = len(keep)

@@ -160,6 +160,9 @@ def tracker_config(params: pb.TrackerParams, default: DeepSortConfig) -> DeepSor
         if field.name == "disable_motion_gating":
             if value:
                 values["gating_threshold"] = None
+        elif field.name == "disable_appearance_skip":
+            if value:
+                values["appearance_skip_iou"] = None
         else:
             values[field.name] = value
     try:
