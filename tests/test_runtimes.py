@@ -350,7 +350,9 @@ def test_export_cli_fills_the_cache(
     names = sorted(p.name.split("-", 1)[1] for p in (tmp_path / "exports").iterdir())
     assert names == [
         f"market-cnn-{EXPORT_VERSION}-onnx-128x64.onnx",
-        f"yolov5-{EXPORT_VERSION}-onnx-384x640.onnx",  # 640x360 letterboxed: 640x384
+        # 640x360 at track/serve's default input 512, letterboxed: 512x288 (the cache used to
+        # be filled for 640 while track and serve ran 512, so their first frame exported).
+        f"yolov5-{EXPORT_VERSION}-onnx-288x512.onnx",
     ]
     assert "detector onnx, embedder onnx" in capsys.readouterr().out
     assert main([*args, "--frame-size", "wide"]) == 2

@@ -35,7 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     cache.add_argument(
         "--frame-size", default="768x576", help="camera frame WIDTHxHEIGHT (768x576)"
     )
-    cache.add_argument("--image-size", type=int, default=640, help="detector input size (640)")
+    cache.add_argument(
+        "--image-size", type=int, help="detector input size (default: track/serve's, 512)"
+    )
     cache.add_argument("--detector-weights", help="YOLOv5 state_dict weights")
     parser.set_defaults(handler=run)
 
@@ -49,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
 
     check = export_embedder(args.embedder, args.out, args.weights, args.tolerance)
     print(
-        f"wrote {check.path}: ONNX Runtime matches torch to {check.max_abs_diff:.1e} "
-        f"(batches {', '.join(map(str, check.batch_sizes))})"
+        f"wrote {check.path}: ONNX Runtime matches torch within {check.worst:.2f}x the "
+        f"tolerance of {args.tolerance:g} (batches {', '.join(map(str, check.batch_sizes))})"
     )
     return 0
 

@@ -105,12 +105,15 @@ def build_embedder(
     """
     if name == "none":
         return None
-    if name.startswith("onnx:"):
-        from tracker.reid.onnx import OnnxEmbedder
-
-        return OnnxEmbedder(name.partition(":")[2], device=device)
     from tracker.device import resolve_device
     from tracker.runtime import resolve_runtime
+
+    if name.startswith("onnx:"):
+        from tracker.reid.exported import ExportedEmbedder
+
+        kind = resolve_device(device).device.type
+        file_runtime = "onnx" if runtime in ("auto", "torch") else runtime
+        return ExportedEmbedder.from_file(name.partition(":")[2], kind, file_runtime)
 
     if name not in SPECS:
         raise TrackerError(f"unknown embedder {name!r}; valid names: {', '.join(EMBEDDER_NAMES)}")
@@ -119,7 +122,7 @@ def build_embedder(
     if chosen != "torch":
         from tracker.reid.exported import ExportedEmbedder
 
-        return ExportedEmbedder(name, weights, chosen, choice.device.type, threads)
+        return ExportedEmbedder.from_weights(name, weights, chosen, choice.device.type, threads)
 
     from tracker.reid.preprocess import CropPreprocess
     from tracker.reid.torch_embedder import TorchEmbedder

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,17 +105,40 @@ def exported_session(
     log.info("exporting %s for %s at %dx%d -> %s", spec.model, runtime, height, width, path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(prefix=path.stem, suffix=".tmp.onnx", dir=path.parent)
     except OSError as error:
         raise TrackerError(
             f"cannot write the model export cache {path.parent} ({error}); set "
             f"${CACHE_DIR_ENV} to a writable folder, or use --runtime torch"
         ) from error
+    session, worst = export_checked(spec, path, runtime, threads=threads, seed=seed)
+    log.info("%s export of %s checked: %.2fx tolerance", runtime, spec.model, worst)
+    if device_type != "cpu":
+        session = open_session(path, runtime, device_type, threads)
+    return session
+
+
+def export_checked(
+    spec: ExportSpec,
+    path: Path,
+    runtime: str = "onnx",
+    metadata: Mapping[str, str] | None = None,
+    threads: int | None = None,
+    seed: int = 0,
+) -> tuple[Session, float]:
+    """Export ``spec`` to ``path`` (with ``metadata`` in the file), run it in ``runtime`` on
+    the CPU against torch, and keep it only if it matches: the one export routine behind the
+    cache and ``tracker export``. Returns the CPU session and the worst error in tolerance
+    units. The file appears at ``path`` only once checked (written beside it, then renamed).
+    """
+    try:
+        handle, tmp_name = tempfile.mkstemp(prefix=path.stem, suffix=".tmp.onnx", dir=path.parent)
+    except OSError as error:
+        raise TrackerError(f"cannot write {path.parent}: {error}") from error
     os.close(handle)
     tmp = Path(tmp_name)
     try:
         net = spec.build().eval()
-        _export(net, tmp, spec.input_shape)
+        _export(net, tmp, spec.input_shape, metadata or {})
         # The check runs the graph on the CPU in fp32: it proves the export is the torch
         # network. On CUDA, TensorRT's fp16 is then a precision choice, like torch's half.
         session = open_session(tmp, runtime, "cpu", threads)
@@ -124,19 +147,18 @@ def exported_session(
             raise TrackerError(
                 f"{runtime} export of {spec.model} does not match torch: the largest difference "
                 f"is {worst:.2f}x the tolerance (atol {spec.tolerance.atol:g}, rtol "
-                f"{spec.tolerance.rtol:g}); nothing was cached"
+                f"{spec.tolerance.rtol:g}); nothing was written"
             )
         os.replace(tmp, path)
-        log.info("%s export of %s checked: %.2fx tolerance", runtime, spec.model, worst)
-        if device_type != "cpu":
-            session = open_session(path, runtime, device_type, threads)
-        return session
+        return session, worst
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
 
 
-def _export(net: nn.Module, path: Path, shape: tuple[int, int, int]) -> None:
+def _export(
+    net: nn.Module, path: Path, shape: tuple[int, int, int], metadata: Mapping[str, str]
+) -> None:
     example = torch.zeros((2, *shape), dtype=torch.uint8)
     with torch.inference_mode(False), torch.no_grad():
         torch.onnx.export(
@@ -149,6 +171,14 @@ def _export(net: nn.Module, path: Path, shape: tuple[int, int, int]) -> None:
             opset_version=OPSET,
             dynamo=False,
         )
+    if metadata:
+        import onnx
+
+        model = onnx.load(str(path))
+        for key, value in metadata.items():
+            entry = model.metadata_props.add()
+            entry.key, entry.value = key, value
+        onnx.save(model, str(path))
 
 
 def _check(net: nn.Module, session: Session, spec: ExportSpec, seed: int) -> float:
