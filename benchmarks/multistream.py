@@ -50,7 +50,7 @@ def _percentile_ms(values: list[float], q: float) -> float:
 def run_streams(
     target: str, jpegs: list[bytes], n: int, frames: int, policy: str, fps: float | None
 ) -> tuple[float, list[list[Any]]]:
-    from tracker.service.client import ClientFrame, StreamOptions, TrackerClient
+    from tracker.client import ClientFrame, StreamOptions, TrackerClient
 
     results: list[list[Any]] = [[] for _ in range(n)]
     errors: list[str] = []

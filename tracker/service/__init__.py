@@ -1,5 +1,6 @@
-"""The gRPC streaming service: server, per-stream sessions, cross-stream scheduler, client.
+"""The gRPC streaming service: server, per-stream sessions, cross-stream scheduler.
 
-Import the pieces from their modules (``tracker.service.server``, ``tracker.service.client``);
-this package itself imports nothing, so ``import tracker.service`` stays free of grpc.
+Import the pieces from their modules (``tracker.service.server``, ...; the client is
+``tracker.client``); this package itself imports nothing, so ``import tracker.service``
+stays free of grpc.
 """
