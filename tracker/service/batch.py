@@ -50,6 +50,18 @@ class BatchLimits:
     max_tracks: int = 1000
 
 
+@dataclass
+class Prepared:
+    """A batch between its two halves: decoded frames and their detections."""
+
+    jobs: list[FrameJob]
+    images: list[NDArray[np.uint8] | None]
+    detections: list[FrameDetections]
+    errors: list[str]
+    times: list[StageTimes]
+    start: float
+
+
 class BatchRunner:
     def __init__(
         self,
@@ -77,6 +89,12 @@ class BatchRunner:
             self.pipeline.embedder.embed([np.zeros((32, 16, 3), np.uint8)])
 
     def run(self, jobs: Sequence[FrameJob]) -> list[tuple[pb.TrackResponse, FrameOutcome]]:
+        """Both halves, one after the other (``prepare`` then ``finish``)."""
+        return self.finish(self.prepare(jobs))
+
+    def prepare(self, jobs: Sequence[FrameJob]) -> Prepared:
+        """The stateless half: decode, then one detector call for the batch. It touches no
+        tracker, so the scheduler may run it for the next batch while ``finish`` runs."""
         start = time.perf_counter()
         n = len(jobs)
         errors = [job.error for job in jobs]
@@ -94,6 +112,14 @@ class BatchRunner:
                 times[i].decode = time.perf_counter() - t0
 
         detections = self._detect(jobs, images, errors, times)
+        return Prepared(list(jobs), images, detections, errors, times, start)
+
+    def finish(self, prepared: Prepared) -> list[tuple[pb.TrackResponse, FrameOutcome]]:
+        """The stateful half: embed and update each stream's tracker, then the responses.
+        Batches must be finished in the order they were prepared (a stream's frames reach
+        its tracker in order)."""
+        jobs, images, detections = prepared.jobs, prepared.images, prepared.detections
+        errors, times, start, n = prepared.errors, prepared.times, prepared.start, len(jobs)
         results: list[FrameResult | None] = [None] * n
         for use_embedder, pipeline in ((True, self.pipeline), (False, self.motion_only)):
             group = [

@@ -137,6 +137,9 @@ class TrackerServer:
         # One worker thread for all model work (loading, warm-up, batches): one device, and
         # the event loop never blocks on a model.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-model")
+        # Decoding and detecting the next batch while the model thread tracks this one
+        # (the scheduler keeps each stream's frames in order).
+        self.front_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-front")
         self.calls: dict[Session, asyncio.Task[None]] = {}
         self.admitted = 0  # Track calls counted against max_sessions, configured or not
         self.device = ""  # the device the models run on, once loaded
@@ -248,8 +251,9 @@ class TrackerServer:
         self.pipeline = pipeline
         self.device = model_device(pipeline)
         self.scheduler = Scheduler(
-            runner, s.max_batch, s.max_wait_ms / 1000, self.metrics, self.executor
-        )
+            runner, s.max_batch, s.max_wait_ms / 1000, self.metrics, self.executor,
+            self.front_executor,
+        )  # fmt: skip
         self.scheduler.start()
         self._ready.set()
         await self.health.set_serving(True)
@@ -282,6 +286,7 @@ class TrackerServer:
         if self.scheduler is not None:
             await self.scheduler.stop()
         self.executor.shutdown(wait=True)
+        self.front_executor.shutdown(wait=True)
         self._stop_http()
         log.info("stopped")
 
