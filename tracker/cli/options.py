@@ -36,7 +36,8 @@ def add_tracker_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help=f"override a tracker parameter (repeatable), e.g. --set max_age=60. Keys: {names}",
+        help="override a tracker parameter (repeatable), e.g. --set max_age=2.5 (times are in "
+        f"seconds). Keys: {names}",
     )
 
 

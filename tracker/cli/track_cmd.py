@@ -32,8 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "track",
         help="track a MOT sequence, a video, an image folder or a stream",
-        description="Public-detection mode: --seq SEQ [--dets FILE] --out FILE tracks from a MOT "
-        "det.txt (motion-only) or a deep_sort .npy (with appearance features). End-to-end mode: "
+        description="Public-detection mode: --seq SEQ [--dets FILE] --out FILE tracks the boxes "
+        "of a MOT det.txt (with re-ID from the sequence's frames when img1/ holds them all, "
+        "else motion-only) or a deep_sort .npy (with its appearance features). End-to-end mode: "
         "--source VIDEO|FOLDER|MOT_SEQ|URL (or --seq with --detector) runs detector, re-ID "
         "embedder and tracker on the frames. Results are frame,id,x,y,w,h,score,-1,-1,-1 rows.",
     )
