@@ -138,28 +138,30 @@ class Pipeline:
 
         A frame is needed only when there is an embedder, to cut the crops from.
         """
-        kept, features, embed_time = self.embed(batch)
+        kept = [(stream, frame, stream.filter.apply(dets)) for stream, frame, dets in batch]
+        features, embed_time = self.embed(kept)
         return [
             self.track(stream, dets, feats, embed_time)
-            for (stream, _, _), dets, feats in zip(batch, kept, features, strict=True)
+            for (stream, _, dets), feats in zip(kept, features, strict=True)
         ]
 
     def embed(
         self,
         batch: Sequence[tuple[StreamState, NDArray[np.uint8] | None, FrameDetections]],
-    ) -> tuple[list[FrameDetections], list[NDArray[np.float32] | None], float]:
-        """The score filter and one embedder call for the whole batch, no tracker touched:
-        the detections kept per item, their features, and the embedding seconds per item.
+    ) -> tuple[list[NDArray[np.float32] | None], float]:
+        """One embedder call for the whole batch of (already filtered) detections, no
+        tracker touched: their features, and the embedding seconds per item.
 
         Split from ``track`` so that a caller batching many streams (the service) can retry
         a failed batch item by item without updating any tracker twice.
         """
-        kept = [stream.filter.apply(dets) for stream, _, dets in batch]
         start = time.perf_counter()
         features = self._embed_all(
-            [frame for _, frame, _ in batch], kept, [stream.tracker for stream, _, _ in batch]
+            [frame for _, frame, _ in batch],
+            [dets for _, _, dets in batch],
+            [stream.tracker for stream, _, _ in batch],
         )
-        return kept, features, (time.perf_counter() - start) / max(len(batch), 1)
+        return features, (time.perf_counter() - start) / max(len(batch), 1)
 
     def track(
         self,

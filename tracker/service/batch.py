@@ -181,8 +181,8 @@ class BatchRunner:
         return found
 
     def _limit(self, dets: FrameDetections, job: FrameJob) -> FrameDetections:
-        """The stream's detection filter (classes, score floor; the pipeline's own pass over it
-        is then a no-op), then the server's limits: at most ``max_detections``, and never
+        """The stream's detection filter (classes, score floor; ``Pipeline.embed`` takes
+        filtered detections), then the server's limits: at most ``max_detections``, and never
         more than could start tracks beyond ``max_tracks`` (a stream at its limit keeps only
         as many of its best detections as it has room)."""
         dets = job.state.filter.apply(dets)
@@ -207,8 +207,8 @@ class BatchRunner:
         update per frame, each failing alone."""
 
         def embed(batch: Sequence[Item]) -> list[Embedded]:
-            kept, features, seconds = pipeline.embed(batch)
-            return [(k, f, seconds) for k, f in zip(kept, features, strict=True)]
+            features, seconds = pipeline.embed(batch)
+            return [(dets, f, seconds) for (_, _, dets), f in zip(batch, features, strict=True)]
 
         embedded = self._each("the embedder", group, items, embed, errors)
         for i, (state, _, _) in zip(group, items, strict=True):
