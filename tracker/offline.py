@@ -15,6 +15,7 @@ from tracker.errors import InputFormatError
 from tracker.io.mot import (
     DetectionSet,
     ResultCollector,
+    SeqInfo,
     read_detections,
     read_seqinfo,
     write_results,
@@ -28,6 +29,7 @@ class OfflineRun:
     rows: int
     tracks: int
     update_seconds: float
+    frame_rate: float
 
     @property
     def fps(self) -> float:
@@ -79,11 +81,7 @@ def track_sequence(
     """Track ``seq_dir`` with the detections in ``dets_path`` and write a MOT result file."""
     info = read_seqinfo(seq_dir)
     dets = read_detections(dets_path)
-    if dets.last_frame > info.length:
-        raise InputFormatError(
-            f"{dets_path}: has detections for frame {dets.last_frame}, but {info.name} has "
-            f"{info.length} frames (seqinfo.ini); is it the det file of another sequence?"
-        )
+    check_detections_fit(dets_path, dets.last_frame, info)
     length = info.length
     columns, elapsed = track_detections(
         dets, length, config or DeepSortConfig(), use_features=not motion_only,
@@ -98,4 +96,14 @@ def track_sequence(
         rows=len(columns["ids"]),
         tracks=len(np.unique(columns["ids"])),
         update_seconds=elapsed,
+        frame_rate=info.frame_rate,
     )
+
+
+def check_detections_fit(dets_path: str | Path, last_frame: int, info: SeqInfo) -> None:
+    """A det file naming frames past the sequence's end belongs to another sequence."""
+    if last_frame > info.length:
+        raise InputFormatError(
+            f"{dets_path}: has detections for frame {last_frame}, but {info.name} has "
+            f"{info.length} frames (seqinfo.ini); is it the det file of another sequence?"
+        )

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from tracker.core import DeepSortConfig
+    from tracker.io.sources import MotSequenceSource
 
 DETECTOR_CHOICES = ("auto", "yolov5", "yolo", "frcnn", "frcnn-mobilenet")
 
@@ -133,23 +134,19 @@ def run(args: argparse.Namespace) -> int:
             raise TrackerError(f"--{flag} must be in [0, 60] seconds, got {value}")
     if args.interpolate is not None and args.out is None:
         raise TrackerError("--interpolate post-processes the --out file: give --out")
-    code = _track(args)
-    if code == 0 and args.interpolate is not None:
-        _interpolate(args)
-    return code
+    fps = _track(args)
+    if args.interpolate is not None:
+        _interpolate(args, fps)
+    return 0
 
 
-def _interpolate(args: argparse.Namespace) -> None:
-    """Rewrite the --out file with short gaps filled (seconds -> frames by the source's fps)."""
+def _interpolate(args: argparse.Namespace, fps: float | None) -> None:
+    """Rewrite the --out file with short gaps filled (seconds -> frames by the fps the
+    tracking run used)."""
     from tracker.core.deepsort import DEFAULT_FRAME_RATE
-    from tracker.io.mot import read_results, read_seqinfo, write_results
-    from tracker.io.sources import open_source
+    from tracker.io.mot import read_results, write_results
     from tracker.postprocess import interpolate_gaps
 
-    if args.source is not None:
-        fps = open_source(args.source).fps
-    else:
-        fps = read_seqinfo(args.seq).frame_rate
     fps = fps or DEFAULT_FRAME_RATE
     rows = read_results(args.out)
     columns: dict[str, NDArray[Any]] = {
@@ -164,7 +161,8 @@ def _interpolate(args: argparse.Namespace) -> None:
     print(f"--interpolate {args.interpolate:g} s: {added} rows added to {args.out}")
 
 
-def _track(args: argparse.Namespace) -> int:
+def _track(args: argparse.Namespace) -> float | None:
+    """Run the mode the flags ask for; returns the source's frame rate (None if unknown)."""
     if args.source is not None or args.detector is not None:
         return _run_frames(args)
     if args.seq is None or args.out is None:
@@ -173,77 +171,65 @@ def _track(args: argparse.Namespace) -> int:
 
     dets = args.dets or args.seq / "det" / "det.txt"
     config = tracker_config(args.tracker_overrides)
-    if dets.suffix != ".npy" and not args.motion_only:
-        if _complete_frames(args.seq) is None:
+    if dets.suffix != ".npy" and not args.motion_only and args.embedder != "none":
+        frames = _complete_sequence(args.seq)
+        if frames is None:
             print(f"{args.seq.name}: no frames in {args.seq / 'img1'}; tracking motion-only")
         else:
-            return _run_public_with_frames(args, dets, config)
+            return _run_public_with_frames(args, dets, config, frames)
     run_info = track_sequence(args.seq, dets, args.out, config, args.motion_only, not args.quiet)
     print(
         f"wrote {args.out}: {run_info.rows} boxes, {run_info.tracks} tracks over "
         f"{run_info.frames} frames from {run_info.detections} detections "
         f"(tracker {run_info.fps:.0f} frames/s)"
     )
-    return 0
+    return run_info.frame_rate
 
 
-def _complete_frames(seq: Path) -> Path | None:
-    """The sequence's image folder if it holds every frame (re-ID needs each frame's crops),
-    else None (no images, or only a sample of them as in MOT17-mini)."""
-    from tracker.io.mot import read_seqinfo
+def _complete_sequence(seq: Path) -> MotSequenceSource | None:
+    """The sequence's frames if every frame is there (re-ID needs each frame's crops), else
+    None (no images, or only a sample of them as in MOT17-mini)."""
+    from tracker.io.sources import MotSequenceSource
 
-    info = read_seqinfo(seq)
-    folder = seq / info.image_dir
-    if not folder.is_dir():
+    try:
+        source = MotSequenceSource(seq)
+    except TrackerError:  # no image folder, or no frames in it
         return None
-    count = sum(1 for p in folder.iterdir() if p.suffix == info.image_ext)
-    return folder if count >= info.length else None
+    return source if (source.length or 0) >= source.info.length else None
 
 
 def _run_public_with_frames(
-    args: argparse.Namespace, dets_path: Path, config: DeepSortConfig
-) -> int:
+    args: argparse.Namespace, dets_path: Path, config: DeepSortConfig, source: MotSequenceSource
+) -> float | None:
     """Public detections, appearance from the frames: embed each detection's crop."""
     from tracker.detect.public import detections_by_frame
     from tracker.device import set_torch_threads
-    from tracker.io.mot import read_detections, read_seqinfo
-    from tracker.io.sources import MotSequenceSource
+    from tracker.offline import check_detections_fit
     from tracker.pipeline import Pipeline
     from tracker.reid import build_embedder
     from tracker.source_tracking import track_source
 
-    info = read_seqinfo(args.seq)
-    last = read_detections(dets_path).last_frame
-    if last > info.length:
-        raise TrackerError(
-            f"{dets_path}: has detections for frame {last}, but {info.name} has "
-            f"{info.length} frames (seqinfo.ini); is it the det file of another sequence?"
-        )
+    public = detections_by_frame(dets_path)
+    check_detections_fit(dets_path, max(public, default=0), source.info)
     set_torch_threads(args.threads)
-    embedder = build_embedder(args.embedder, args.embedder_weights, device=args.device)
-    if embedder is None:  # --embedder none
-        from tracker.offline import track_sequence
-
-        run_info = track_sequence(args.seq, dets_path, args.out, config, True, not args.quiet)
-        print(f"wrote {args.out}: {run_info.rows} boxes, {run_info.tracks} tracks (motion only)")
-        return 0
-    print(
-        f"{info.name}: public detections {dets_path.name}, embedder {embedder.name} on the frames"
+    embedder = build_embedder(
+        args.embedder, args.embedder_weights, device=args.device, runtime=args.runtime
     )
+    print(f"{source.name}: public detections {dets_path.name}, embedder {args.embedder} (frames)")
     result = track_source(
-        MotSequenceSource(args.seq),
+        source,
         Pipeline(None, embedder, config),
         results_path=args.out,
         video_path=args.save_video,
         progress=not args.quiet,
-        public_detections=detections_by_frame(dets_path),
+        public_detections=public,
     )
     print(result.summary())
     print(f"wrote results: {args.out}")
-    return 0
+    return source.fps
 
 
-def _run_frames(args: argparse.Namespace) -> int:
+def _run_frames(args: argparse.Namespace) -> float | None:
     source_spec = args.source if args.source is not None else args.seq
     if source_spec is None:
         raise TrackerError("--detector needs frames: give --source (or --seq)")
@@ -300,4 +286,4 @@ def _run_frames(args: argparse.Namespace) -> int:
                         ("video", args.save_video)):  # fmt: skip
         if path is not None:
             print(f"wrote {label}: {path}")
-    return 0
+    return source.fps
