@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import types
 import typing
 from dataclasses import fields
 
@@ -63,7 +64,9 @@ def tracker_config(overrides: list[str], **fixed: object) -> DeepSortConfig:
 def _convert(key: str, raw: str, hint: object) -> object:
     """``raw`` as the field's type: ``bool``, ``int``, ``float``, a ``Literal`` choice, each
     optionally ``None`` (written ``none``)."""
-    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, _UnionType) else ()
+    options = (
+        typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else ()
+    )
     nullable = type(None) in options
     if nullable:
         hint = next(t for t in options if t is not type(None))
@@ -88,6 +91,3 @@ def _convert(key: str, raw: str, hint: object) -> object:
         or_none = " or none" if nullable else ""
         raise TrackerError(f"--set {key}={raw}: expected {expected}{or_none}") from None
     return raw
-
-
-_UnionType = type(int | None)
