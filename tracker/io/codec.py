@@ -8,6 +8,9 @@ pixel limit is refused without allocating its pixels (a small file can declare a
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -76,6 +79,17 @@ EXIF_MARK = b"Exif\x00\x00"
 EXIF_SEARCH_BYTES = 1 << 16  # APP1 (EXIF) sits in the header, before the image data
 
 
+@functools.cache
+def _simplejpeg() -> Any:
+    """libjpeg-turbo's decoder if installed, looked up once (a failed import is not cached
+    by Python, and this runs for every frame)."""
+    try:
+        import simplejpeg
+    except ImportError:
+        return None
+    return simplejpeg
+
+
 def decode_image_bytes(data: bytes) -> NDArray[np.uint8] | None:
     """Encoded image bytes -> BGR ``H x W x 3``, or ``None`` if they do not decode.
 
@@ -88,16 +102,12 @@ def decode_image_bytes(data: bytes) -> NDArray[np.uint8] | None:
     if not data:
         return None
     # OpenCV turns images by their EXIF orientation, libjpeg-turbo does not: leave those to it.
-    if data[:2] == JPEG_MAGIC and EXIF_MARK not in data[:EXIF_SEARCH_BYTES]:
+    turbo = _simplejpeg()
+    if turbo is not None and data[:2] == JPEG_MAGIC and EXIF_MARK not in data[:EXIF_SEARCH_BYTES]:
         try:
-            import simplejpeg
-        except ImportError:
-            simplejpeg = None
-        if simplejpeg is not None:
-            try:
-                return simplejpeg.decode_jpeg(data, colorspace="BGR")
-            except ValueError:
-                pass
+            return turbo.decode_jpeg(data, colorspace="BGR")
+        except ValueError:
+            pass
     import cv2  # lazy: importing the codec costs nothing until a frame is decoded
 
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
