@@ -92,3 +92,30 @@ def test_score_fusion_is_validated_by_name() -> None:
         DeepSortConfig(score_fusion="fuse")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="size must be >= 1"):
         RecentScores(0)
+
+
+_BOXES = st.lists(
+    st.tuples(st.floats(0, 500), st.floats(0, 500), st.floats(2, 200), st.floats(2, 200)),
+    max_size=6,
+)
+
+
+@given(
+    frames=st.lists(
+        st.tuples(_BOXES, st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=6)),
+        min_size=1,
+        max_size=10,
+    ),
+    mode=st.sampled_from(["score", "relative"]),
+)
+def test_any_finite_scores_keep_the_tracker_sound(examples, frames, mode) -> None:
+    """Scores of any range and sign (detectors are not calibrated alike) never break a
+    frame: boxes stay finite, ids unique, every reported match points at a real row."""
+    tracker = DeepSort(DeepSortConfig(score_fusion=mode, n_init=1, min_score=0.0))
+    for boxes, scores in frames:
+        xyxy = np.array([[x, y, x + w, y + h] for x, y, w, h in boxes]).reshape(-1, 4)
+        out = tracker.update(xyxy, np.array(scores[: len(xyxy)]))
+        assert np.all(np.isfinite(out.boxes))
+        assert len(set(out.ids.tolist())) == len(out)
+        assert np.all(out.detection_index < len(xyxy))
+    examples.record("score_fusion with any finite scores", mode)
