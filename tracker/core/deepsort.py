@@ -186,9 +186,10 @@ class DeepSortConfig:
     stage, whose boxes are all weak): the IoU becomes ``IoU * weight``, so of two boxes that
     overlap a track alike the surer one wins, and a weak box needs more overlap to match at
     all. ``none``: weight 1. ``score``: the score clipped to [0, 1] (ByteTrack's
-    ``fuse_score``). ``relative``: the score over the median of the stream's last 1024
-    scores, clipped to [0, 1]: detectors score on different scales (median 0.98 for MOT15's
-    Faster R-CNN boxes, 0.78 for YOLOv5n on PETS09), and this weighs a box against its own
+    ``fuse_score``). ``relative``: the score over the median of the last 1024 scores at
+    or above ``min_score`` in this stream, clipped to [0, 1]: detectors score on different
+    scales (median 0.98 for MOT15's Faster R-CNN boxes, 0.80 for YOLOv5n on PETS09, 49 for
+    MOT15's ``det.txt``), and this weighs a box against its own
     detector's typical confidence without a constant per detector (``score_profile``).
     What it changes (benchmarks/results/loso_crowd_notes.md): from the same tracker state,
     a few matches per sequence (3 on TUD-Stadtmitte, 21 on ADL-Rundle-6): mostly a track

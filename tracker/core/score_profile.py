@@ -3,12 +3,12 @@
 ByteTrack's first association costs ``1 - IoU * score``: of two boxes that overlap a track
 equally, the one the detector is surer of wins, and a weak box needs more overlap to match.
 The raw score assumes every detector is calibrated alike, which they are not: on the shared
-data the median confident score is 0.98 for SORT's Faster R-CNN boxes (MOT15 ``det_frcnn``),
-1.0 for deep_sort's MOT17 boxes, 0.78 for YOLOv5n on PETS09, and MOT15's own ``det.txt``
-scores run up to 138. ``relative`` weighs a box by its score against the median of the
-stream's recent scores instead, so a detector that scores everything lower is not taxed on
-its typical boxes, and an uncalibrated one still works: a per-detector score profile learnt
-online, with no constant per detector.
+data the median score of the boxes at or above 0.5 is 0.98 for SORT's Faster R-CNN boxes
+(MOT15 ``det_frcnn``), 1.0 for deep_sort's MOT17 boxes, 0.80 for YOLOv5n on PETS09, and 49
+for MOT15's own ``det.txt`` (up to 138). ``relative`` weighs a box by its score against the
+median of the stream's recent scores instead, so a detector that scores everything lower is
+not taxed on its typical boxes, and an uncalibrated one still works: a per-detector score
+profile learnt online, with no constant per detector.
 """
 
 from __future__ import annotations
