@@ -119,3 +119,14 @@ def test_any_finite_scores_keep_the_tracker_sound(examples, frames, mode) -> Non
         assert len(set(out.ids.tolist())) == len(out)
         assert np.all(out.detection_index < len(xyxy))
     examples.record("score_fusion with any finite scores", mode)
+
+
+def test_score_fusion_travels_over_the_wire_and_is_checked_there() -> None:
+    from tracker._proto import tracker_pb2 as pb
+    from tracker.service.wire import ConfigError, tracker_config
+
+    config = tracker_config(pb.TrackerParams(score_fusion="relative"), DeepSortConfig())
+    assert config.score_fusion == "relative"
+    assert tracker_config(pb.TrackerParams(), DeepSortConfig()).score_fusion == "none"
+    with pytest.raises(ConfigError, match="score_fusion must be"):
+        tracker_config(pb.TrackerParams(score_fusion="fuse"), DeepSortConfig())
