@@ -68,6 +68,7 @@ BASE: dict[str, object] = {
     "class_aware": True,
     "assignment_backend": "lap",
     "iou_gate_frame_rate_power": 0.0,
+    "score_fusion": "none",
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -83,6 +84,7 @@ GRID: dict[str, list[object]] = {
     "observation_reupdate": [False, True],
     "iou_gate_frame_rate_power": [0.0, 1.0],
     "appearance_mode": ["weighted-1.0", "adaptive"],
+    "score_fusion": ["none", "score", "relative"],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
@@ -102,7 +104,26 @@ SWITCHES: dict[str, list[object]] = {
     "observation_reupdate": [False, True],
     "iou_gate_frame_rate_power": [0.0, 1.0],
     "appearance_mode": ["weighted-1.0", "adaptive"],
+    "score_fusion": ["none", "score", "relative"],
 }
+
+
+def fixed_grid(grid: dict[str, list[object]], fixes: Sequence[str]) -> dict[str, list[object]]:
+    """``grid`` with the parameters named in ``fixes`` (``NAME=JSON`` each, e.g.
+    ``time_base="seqinfo"``) held at one value: a bounded run for exploration."""
+    out = dict(grid)
+    for fix in fixes:
+        name, sep, text = fix.partition("=")
+        if not sep or name not in grid:
+            raise SystemExit(f"--fix wants NAME=VALUE with NAME one of {sorted(grid)}, got {fix!r}")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text  # a bare string: time_base=seqinfo
+        if value not in grid[name]:
+            raise SystemExit(f"--fix {name}: {value!r} is not in the grid's {grid[name]}")
+        out[name] = [value]
+    return out
 
 
 @dataclass(frozen=True)
@@ -187,8 +208,9 @@ def tracker_config(params: dict[str, object]) -> tuple[DeepSortConfig, bool]:
         fusion, weight = APPEARANCE_MODES[str(params["appearance_mode"])]
         values.update(appearance_fusion=fusion, appearance_weight=weight)
     if "scores" in params:
-        low, high = (float(x) for x in str(params["scores"]).split("/"))
-        values.update(min_score=low, high_score=high, new_track_min_score=high)
+        # "min/high" (tracks start at high) or "min/high/new" (new_track_min_score apart)
+        low, high, *new = (float(x) for x in str(params["scores"]).split("/"))
+        values.update(min_score=low, high_score=high, new_track_min_score=new[0] if new else high)
     return DeepSortConfig.from_dict(values), params.get("time_base", "seqinfo") == "seqinfo"
 
 
@@ -440,12 +462,14 @@ def report(
     grid_configs: list[dict[str, object]],
     all_units: list[Unit],
     checks: Sequence[Unit],
+    grid: dict[str, list[object]] | None = None,
 ) -> dict[str, object]:
+    grid = GRID if grid is None else grid
     main = loso(scores, grid_configs, all_units)
     mot15 = [u for u in all_units if u.group == "MOT15"]
     switches: dict[str, dict[str, dict[str, object]]] = {}
     for name, values in SWITCHES.items():
-        if name not in GRID:
+        if len(grid.get(name, [])) < 2:  # not in the grid, or held fixed
             continue
         switches[name] = {}
         for value in values:
@@ -477,7 +501,7 @@ def report(
             for u in all_units
         ],
         "base": BASE,
-        "grid": GRID,
+        "grid": grid,
         "configurations": len(grid_configs),
         "loso": main,
         "default": default,
@@ -599,21 +623,29 @@ def main(argv: list[str] | None = None) -> None:
         help="PETS09 yolov5n + OSNet .npy (benchmarks/pets_features.py)",
     )  # fmt: skip
     parser.add_argument("--stem", default="loso")
+    parser.add_argument(
+        "--fix", action="append", default=[], metavar="NAME=VALUE",
+        help="hold a grid parameter at one of its values (repeatable), for a bounded run",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     start = time.perf_counter()
     all_units = units(pets_features=args.pets_features)
-    grid_configs = configs(GRID)
+    grid = fixed_grid(GRID, args.fix)
+    grid_configs = configs(grid)
     if args.fresh and args.cache.exists():
         shutil.rmtree(args.cache)
     scores = Scores(args.cache)
     twins = [t for t in motion_twins(all_units).values() if t not in all_units]
     scores.fill([*all_units, *twins], grid_configs, args.workers)
     checks = [u for u in all_units if u.use_features]
-    rep = report(scores, grid_configs, all_units, checks)
+    rep = report(scores, grid_configs, all_units, checks, grid)
     seconds = time.perf_counter() - start
     command = "python -m benchmarks.tuning.loso" + (
         " --pets-features <PETS09 yolov5n OSNet .npy>" if args.pets_features else ""
     )
+    command += "".join(f" --fix {fix}" for fix in args.fix)
+    if args.stem != "loso":
+        command += f" --stem {args.stem}"
     rep["command"], rep["seconds"] = command, seconds
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.stem}.json").write_text(json.dumps(rep, indent=1, default=str) + "\n")

@@ -41,6 +41,7 @@ from tracker.core.affinity import (
 from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
 from tracker.core.detections import Detections, InvalidDetectionsError
 from tracker.core.kalman import CHI2_95, BatchKalmanFilter, xyah_to_xyxy, xyxy_to_xyah
+from tracker.core.score_profile import SCORE_FUSIONS, RecentScores, ScoreFusion, score_weights
 from tracker.core.track import CONFIRMED, TENTATIVE, TrackTable
 
 IntArray = NDArray[np.int64]
@@ -179,6 +180,25 @@ class DeepSortConfig:
     appearance_refresh: float = 0.5
     """With ``appearance_skip_iou``: a track's appearance is learnt at least this often
     (seconds), so its gallery keeps up with the person."""
+    score_fusion: ScoreFusion = "none"
+    """How a detection's score weighs its IoU where matching uses IoU (the main stage
+    without features, or with IoU in the fusion, and the tentative stage; not the low-score
+    stage, whose boxes are all weak): the IoU becomes ``IoU * weight``, so of two boxes that
+    overlap a track alike the surer one wins, and a weak box needs more overlap to match at
+    all. ``none``: weight 1. ``score``: the score clipped to [0, 1] (ByteTrack's
+    ``fuse_score``). ``relative``: the score over the median of the last 1024 scores at
+    or above ``min_score`` in this stream, clipped to [0, 1]: detectors score on different
+    scales (median 0.98 for MOT15's Faster R-CNN boxes, 0.80 for YOLOv5n on PETS09, 49 for
+    MOT15's ``det.txt``), and this weighs a box against its own
+    detector's typical confidence without a constant per detector (``score_profile``).
+    What it changes (benchmarks/results/loso_crowd_notes.md): from the same tracker state,
+    a few matches per sequence (3 on TUD-Stadtmitte, 21 on ADL-Rundle-6): mostly a track
+    refused a weak box (score ~0.6-0.8) it barely overlaps, and where two boxes compete, the
+    confident one (9 of 9 swaps). LOSO (benchmarks/results/loso_crowd*.md): with the
+    frame-rate IoU gate at its default (power 1), ``score`` is preferred: left-out mean
+    objective 58.52 against 58.27 off (``relative`` 58.36), MOT15 combined 43.90 / 59.28
+    against 43.73 / 59.73. Over the full grid it is not (57.40 against 58.27): the folds that
+    leave PETS09 out then pick power 0, by 0.01 on the other units, and 7 fps PETS09 pays."""
 
     def __post_init__(self) -> None:
         problems = _check_fields(self)
@@ -226,6 +246,7 @@ _RANGES: dict[str, tuple[float, float]] = {
 _INTEGERS = ("n_init", "gallery_budget")
 _BOOLEANS = ("cascade", "class_aware", "observation_reupdate")
 _CHOICES: dict[str, tuple[str, ...]] = {
+    "score_fusion": SCORE_FUSIONS,
     "appearance": ("gallery", "ema"),
     "appearance_fusion": ("weighted", "adaptive"),
     "assignment_backend": ("lap", "scipy"),
@@ -313,6 +334,7 @@ class _Frame:
     free_high: IntArray  # confident detections no stage has taken yet
     low: IntArray  # detections only the low-score stage may use
     matches: _FrameMatches = field(default_factory=_FrameMatches)
+    score_weight: NDArray[np.float64] | None = None  # per detection (``score_fusion``)
 
 
 class DeepSort:
@@ -350,6 +372,7 @@ class DeepSort:
         # by ``update`` (predict is deterministic) as long as nothing changed in between.
         self._frames_seen = 0
         self._prediction: tuple[int, NDArray[np.float64], NDArray[np.float64]] | None = None
+        self._recent_scores = RecentScores()  # the ``relative`` score fusion's reference
 
     @property
     def active_tracks(self) -> int:
@@ -534,7 +557,17 @@ class DeepSort:
             ),
             free_high=_flatnonzero(is_high),
             low=_flatnonzero(~is_high),
+            score_weight=self._score_weights(dets),
         )
+
+    def _score_weights(self, dets: Detections) -> NDArray[np.float64] | None:
+        """``score_fusion``'s weight of each detection's IoU (``None``: unweighted); the
+        ``relative`` reference includes this frame's scores."""
+        mode = self.config.score_fusion
+        if mode != "relative":
+            return score_weights(dets.scores, mode)
+        self._recent_scores.add(dets.scores)
+        return score_weights(dets.scores, mode, self._recent_scores.median())
 
     def _match_confirmed(self, frame: _Frame) -> IntArray:
         """Confirmed tracks against confident detections: appearance + IoU, or IoU alone
@@ -555,8 +588,9 @@ class DeepSort:
         recent = left[table.misses[left] == 1]
         candidates = np.concatenate([tentative, recent])
         result = self._assign_iou(
-            candidates, frame.free_high, frame, frame.same_class, self._max_iou_distance
-        )
+            candidates, frame.free_high, frame, frame.same_class, self._max_iou_distance,
+            score_weighted=True,
+        )  # fmt: skip
         self._take(frame, candidates, result, appearance=True)
         # (left - recent) | unmatched candidates, sorted: as a mask, not numpy's set routines.
         unmatched = np.zeros(table.n, dtype=bool)
@@ -723,21 +757,24 @@ class DeepSort:
             return Assignment.empty(len(rows), len(cols))
         pairs = (rows[:, None], cols)
         sub_iou = frame.iou[pairs]
+        # The costs see the score-weighted IoU; the appearance-skip test keeps the raw one
+        # (``detections_needing_appearance`` decided on it).
+        match_iou = sub_iou if frame.score_weight is None else sub_iou * frame.score_weight[cols]
         sub_feasible = frame.plausible[pairs]
         if dets.features is None or table.feature_dim is None:
-            cost = iou_cost(sub_iou, self._max_iou_distance, sub_feasible)
+            cost = iou_cost(match_iou, self._max_iou_distance, sub_feasible)
             limit = self._max_iou_distance
         else:
             appearance = self._appearance_distance(rows, dets.features[cols], sub_feasible)
             if cfg.appearance_fusion == "adaptive":
                 cost = adaptive_fused_cost(
-                    sub_iou, appearance, cfg.appearance_gate, self._max_iou_distance,
+                    match_iou, appearance, cfg.appearance_gate, self._max_iou_distance,
                     APPEARANCE_SEPARATION, sub_feasible,
                 )  # fmt: skip
                 limit = 1.0
             else:
                 cost = fused_cost(
-                    sub_iou, appearance, appearance_weight=cfg.appearance_weight,
+                    match_iou, appearance, appearance_weight=cfg.appearance_weight,
                     max_appearance_distance=cfg.appearance_gate,
                     max_iou_distance=None, feasible=sub_feasible,
                 )  # fmt: skip
@@ -780,11 +817,16 @@ class DeepSort:
         frame: _Frame,
         feasible: NDArray[np.bool_],
         max_distance: float,
+        score_weighted: bool = False,
     ) -> Assignment:
+        """IoU-only assignment; ``score_weighted`` applies ``score_fusion``'s weights."""
         if len(rows) == 0 or len(cols) == 0:
             return Assignment.empty(len(rows), len(cols))
         pairs = (rows[:, None], cols)
-        cost = iou_cost(frame.iou[pairs], max_distance, feasible[pairs])
+        iou = frame.iou[pairs]
+        if score_weighted and frame.score_weight is not None:
+            iou = iou * frame.score_weight[cols]
+        cost = iou_cost(iou, max_distance, feasible[pairs])
         return min_cost_assignment(cost, max_distance + 1e-9, self.config.assignment_backend)
 
 

@@ -1,0 +1,30 @@
+"""The LOSO protocol's grid handling (benchmarks/tuning/loso.py); no tracking runs here."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.tuning import loso
+
+
+def test_fix_holds_a_grid_parameter_at_one_of_its_values() -> None:
+    grid = loso.fixed_grid(loso.GRID, ["time_base=seqinfo", "score_fusion=relative"])
+    assert grid["time_base"] == ["seqinfo"]
+    assert grid["score_fusion"] == ["relative"]
+    assert grid["max_age"] == loso.GRID["max_age"]
+    assert len(loso.configs(grid)) * 6 == len(loso.configs(loso.GRID))
+    assert loso.fixed_grid(loso.GRID, ["max_age=2.0"])["max_age"] == [2.0]
+
+
+@pytest.mark.parametrize("fix", ["nope=1", "max_age=3.0", "time_base"])
+def test_fix_rejects_unknown_names_and_values(fix: str) -> None:
+    with pytest.raises(SystemExit, match="--fix"):
+        loso.fixed_grid(loso.GRID, [fix])
+
+
+def test_scores_may_set_the_new_track_threshold_apart() -> None:
+    two, _ = loso.tracker_config({"scores": "0.5/0.6"})
+    three, _ = loso.tracker_config({"scores": "0.5/0.6/0.7", "score_fusion": "relative"})
+    assert (two.min_score, two.high_score, two.new_track_min_score) == (0.5, 0.6, 0.6)
+    assert (three.min_score, three.high_score, three.new_track_min_score) == (0.5, 0.6, 0.7)
+    assert three.score_fusion == "relative"
