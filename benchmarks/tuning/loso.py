@@ -69,6 +69,7 @@ BASE: dict[str, object] = {
     "assignment_backend": "lap",
     "iou_gate_frame_rate_power": 0.0,
     "score_fusion": "none",
+    "coast_report": "all",
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -79,12 +80,13 @@ BASE: dict[str, object] = {
 GRID: dict[str, list[object]] = {
     "time_base": ["seqinfo", "30fps"],
     "max_age": [1.0, 2.0, 4.0],
-    "report_misses": [0.0, 0.2],
+    "report_misses": [0.0, 0.2, 0.5],
     "scores": ["0.5/0.6", "0.6/0.8"],
     "observation_reupdate": [False, True],
     "iou_gate_frame_rate_power": [0.0, 1.0],
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "score_fusion": ["none", "score", "relative"],
+    "coast_report": ["all", "occluded"],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
@@ -100,11 +102,12 @@ APPEARANCE_KEYS = ("appearance_mode",)
 #: The switches whose effect is reported, with their "off" value first.
 SWITCHES: dict[str, list[object]] = {
     "time_base": ["30fps", "seqinfo"],
-    "report_misses": [0.2, 0.0],
+    "report_misses": [0.2, 0.0, 0.5],
     "observation_reupdate": [False, True],
     "iou_gate_frame_rate_power": [0.0, 1.0],
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "score_fusion": ["none", "score", "relative"],
+    "coast_report": ["all", "occluded"],
 }
 
 
@@ -197,6 +200,8 @@ def canonical(params: dict[str, object], unit: Unit) -> dict[str, object]:
         drop.add("iou_gate_frame_rate_power")
     if unit.frame_rate == 30.0:
         drop.add("time_base")
+    if params.get("report_misses") == 0.0:
+        drop.add("coast_report")  # nothing coasting is reported either way
     return {k: v for k, v in params.items() if k not in drop}
 
 
