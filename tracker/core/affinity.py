@@ -24,11 +24,16 @@ def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
         return np.zeros((len(a), len(b)))
     top_left = np.maximum(a[:, None, :2], b[None, :, :2])
     bottom_right = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    wh = np.clip(bottom_right - top_left, 0.0, None)
+    wh = bottom_right - top_left
+    np.maximum(wh, 0.0, out=wh)
     intersection = wh[..., 0] * wh[..., 1]
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None, :] - intersection
+    union = area_a[:, None] + area_b[None, :]
+    union -= intersection
+    if union.min() > 0:  # the tracker's boxes always have an area: one reduction, no mask
+        intersection /= union
+        return intersection
     return np.divide(intersection, union, out=np.zeros_like(intersection), where=union > 0)
 
 

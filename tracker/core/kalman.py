@@ -191,18 +191,17 @@ def xyxy_to_xyah(boxes: FloatArray) -> FloatArray:
     boxes = np.asarray(boxes, dtype=np.float64)
     size = boxes[:, 2:] - boxes[:, :2]
     out = np.empty((len(boxes), 4))
-    out[:, :2] = boxes[:, :2] + size / 2
-    out[:, 2] = size[:, 0] / size[:, 1]
+    np.add(boxes[:, :2], size * 0.5, out=out[:, :2])  # * 0.5 is / 2 exactly
+    np.divide(size[:, 0], size[:, 1], out=out[:, 2])
     out[:, 3] = size[:, 1]
     return out
 
 
 def xyah_to_xyxy(xyah: FloatArray) -> FloatArray:
     """``(cx, cy, w/h, h)`` to ``(x1, y1, x2, y2)``."""
-    half = np.empty((len(xyah), 2))
-    half[:, 0] = xyah[:, 2] * xyah[:, 3] / 2
-    half[:, 1] = xyah[:, 3] / 2
+    half = xyah[:, 2:4] * 0.5  # halving is exact: (a / 2) * h == (a * h) / 2, bit for bit
+    half[:, 0] *= xyah[:, 3]
     out = np.empty((len(xyah), 4))
-    out[:, :2] = xyah[:, :2] - half
-    out[:, 2:] = xyah[:, :2] + half
+    np.subtract(xyah[:, :2], half, out=out[:, :2])
+    np.add(xyah[:, :2], half, out=out[:, 2:])
     return out
