@@ -180,10 +180,14 @@ class BatchKalmanFilter:
         for a caller that needs the gate only where IoU already allows a match."""
         if len(rows) == 0:
             return np.zeros(0)
-        projected_mean, projected_cov = self.project(mean, cov)
+        # Projected and inverted per pair, not per track: a batched inverse costs about a
+        # microsecond per 4x4 matrix, and most tracks have no pair (motion-only, the IoU
+        # gate lets through a few per frame). Same numbers per matrix as ``project``.
+        projected_cov = cov[rows, :4, :4]  # fancy indexing copies
+        _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(mean[rows, 3])))
         inverse = np.linalg.inv(projected_cov)
-        diff = measurements[cols] - projected_mean[rows]  # (P, 4)
-        return ((diff[:, None, :] @ inverse[rows])[:, 0, :] * diff).sum(axis=1)
+        diff = measurements[cols] - mean[rows, :4]  # (P, 4)
+        return ((diff[:, None, :] @ inverse)[:, 0, :] * diff).sum(axis=1)
 
 
 def xyxy_to_xyah(boxes: FloatArray) -> FloatArray:
