@@ -657,9 +657,10 @@ class DeepSort:
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """One Kalman step; a box shrinking to nothing stops its size change instead (as
         SORT does), so every predicted box stays valid."""
-        mean = mean.copy()
         inverting = mean[:, 2:4] + mean[:, 6:8] <= 0
-        mean[:, 6:8][inverting] = 0.0
+        if inverting.any():  # rarely: copy only then
+            mean = mean.copy()
+            mean[:, 6:8][inverting] = 0.0
         return self.kf.predict(mean, cov)
 
     def _start_tracks(self, frame: _Frame) -> None:
@@ -740,7 +741,8 @@ class DeepSort:
         sub_iou = frame.iou[pairs]
         sub_feasible = frame.plausible[pairs]
         if dets.features is None or table.feature_dim is None:
-            cost = iou_cost(sub_iou, self._max_iou_distance, sub_feasible)
+            # ``plausible`` holds the IoU gate here (``_affinities``): ``iou_cost`` in two calls.
+            cost = np.where(sub_feasible, 1.0 - sub_iou, INFEASIBLE)
             limit = self._max_iou_distance
         else:
             appearance = self._appearance_distance(rows, dets.features[cols], sub_feasible)

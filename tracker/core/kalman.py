@@ -107,9 +107,12 @@ class BatchKalmanFilter:
         # [[A + B + B^T + D, B + D], [B^T + D, D]] for P = [[A, B], [B^T, D]].
         a, b, c, d = cov[:, :4, :4], cov[:, :4, 4:], cov[:, 4:, :4], cov[:, 4:, 4:]
         new_cov = np.empty_like(cov)
-        new_cov[:, :4, :4] = a + b + c + d
-        new_cov[:, :4, 4:] = b + d
-        new_cov[:, 4:, :4] = c + d
+        top_left = new_cov[:, :4, :4]  # ((a + b) + c) + d, written in place
+        np.add(a, b, out=top_left)
+        top_left += c
+        top_left += d
+        np.add(b, d, out=new_cov[:, :4, 4:])
+        np.add(c, d, out=new_cov[:, 4:, :4])
         new_cov[:, 4:, 4:] = d
         _add_to_diagonal(new_cov, q)
         return new_mean, new_cov
