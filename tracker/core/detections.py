@@ -38,6 +38,7 @@ MIN_BOX_SIZE = 1.0
 #: Widest accepted appearance feature; each track's gallery holds ``budget x D`` floats.
 MAX_FEATURE_DIM = 4096
 _CLASS_MIN, _CLASS_MAX = -(2**31), 2**31 - 1  # the wire's int32 class ids
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 class InvalidDetectionsError(ValueError):
@@ -178,15 +179,19 @@ def _check_features(value: ArrayLike, n: int, expected_dim: int | None) -> NDArr
             f"features are {dim}-d but this tracker holds {expected_dim}-d "
             "features; use one embedder per tracker"
         )
-    features = _as_float32(raw)
-    if not np.isfinite(features).all():
+    features = raw.astype(np.float32) if raw.dtype == np.float32 else _as_float32(raw)
+    # Scale each row by its largest magnitude first: the squared norm of a float32 row with
+    # values near 1e20 would overflow (and one near 1e-30 underflow) and lose the direction.
+    scale = np.abs(features).max(axis=1, keepdims=True) if dim else np.ones((n, 1), np.float32)
+    # The largest magnitude is finite only if every value is (NaN compares false): one
+    # reduction on the valid path, the row is looked for on failure.
+    if n and not scale.max() <= _FLOAT32_MAX:
         bad = _first(~np.isfinite(features).all(axis=1))
         raise InvalidDetectionsError(
             f"feature {bad} has NaN or values that are infinite as float32"
         )
-    # Scale each row by its largest magnitude first: the squared norm of a float32 row with
-    # values near 1e20 would overflow (and one near 1e-30 underflow) and lose the direction.
-    scale = np.abs(features).max(axis=1, keepdims=True) if dim else np.ones((n, 1), np.float32)
+    if n and scale.min() > 0:  # no all-zero row: no mask
+        return l2_normalize(features / scale)
     scaled = np.divide(features, scale, out=np.zeros_like(features), where=scale > 0)
     return l2_normalize(scaled)
 
