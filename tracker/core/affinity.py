@@ -22,11 +22,16 @@ def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
     b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
     if len(a) == 0 or len(b) == 0:
         return np.zeros((len(a), len(b)))
-    top_left = np.maximum(a[:, None, :2], b[None, :, :2])
-    bottom_right = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    wh = bottom_right - top_left
-    np.maximum(wh, 0.0, out=wh)
-    intersection = wh[..., 0] * wh[..., 1]
+    # Per coordinate, as (N, 1) against (1, M) columns: broadcasting over the last axis of a
+    # (N, M, 2) block ran ~2.5x slower at 110 x 50 boxes (the crowd), same at a dozen.
+    at, bt = a.T[:, :, None], b.T[:, None, :]
+    intersection = np.minimum(at[2], bt[2])
+    intersection -= np.maximum(at[0], bt[0])
+    np.maximum(intersection, 0.0, out=intersection)
+    height = np.minimum(at[3], bt[3])
+    height -= np.maximum(at[1], bt[1])
+    np.maximum(height, 0.0, out=height)
+    intersection *= height
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     union = area_a[:, None] + area_b[None, :]

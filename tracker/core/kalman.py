@@ -169,7 +169,13 @@ class BatchKalmanFilter:
         projected_mean, projected_cov = self.project(mean, cov)
         inverse = np.linalg.inv(projected_cov)
         diff = measurements[None, :, :] - projected_mean[:, None, :]  # (T, D, 4)
-        return ((diff @ inverse) * diff).sum(axis=2)
+        terms = (diff @ inverse) * diff
+        # The four terms added as sum(axis=2) adds them, in order: a reduction over an axis
+        # of 4 costs ~4x more than three additions of (T, D) planes in a crowd.
+        distance = terms[..., 0] + terms[..., 1]
+        distance += terms[..., 2]
+        distance += terms[..., 3]
+        return distance
 
     def gating_distance_pairs(
         self,
@@ -190,7 +196,11 @@ class BatchKalmanFilter:
         _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(mean[rows, 3])))
         inverse = np.linalg.inv(projected_cov)
         diff = measurements[cols] - mean[rows, :4]  # (P, 4)
-        return ((diff[:, None, :] @ inverse)[:, 0, :] * diff).sum(axis=1)
+        terms = (diff[:, None, :] @ inverse)[:, 0, :] * diff
+        distance = terms[:, 0] + terms[:, 1]  # as sum(axis=1) adds them (see above)
+        distance += terms[:, 2]
+        distance += terms[:, 3]
+        return distance
 
 
 def xyxy_to_xyah(boxes: FloatArray) -> FloatArray:
