@@ -44,12 +44,12 @@ def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
 
 def l2_normalize(features: NDArray[np.floating]) -> NDArray[np.float32]:
     """Rows scaled to unit length; all-zero rows stay zero (they match nothing)."""
-    features = np.asarray(features, dtype=np.float32)
+    rows: NDArray[np.float32] = np.asarray(features, dtype=np.float32)
     # np.linalg.norm(axis=1) computes exactly this, behind a few microseconds of wrapper.
-    norms = np.sqrt(np.add.reduce(features * features, axis=1, keepdims=True))
+    norms = np.sqrt(np.add.reduce(rows * rows, axis=1, keepdims=True))
     if norms.size and norms.min() > 0:
-        return features / norms
-    return np.divide(features, norms, out=np.zeros_like(features), where=norms > 0)
+        return (rows / norms).astype(np.float32, copy=False)  # already float32: no copy
+    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
 
 
 def cosine_distance(
