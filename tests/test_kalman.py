@@ -144,3 +144,26 @@ def test_gate_skips_the_inverse_only_while_coordinates_are_uncoupled() -> None:
         np.testing.assert_allclose(kf.gating_distance(m, c, measurements), expected, rtol=1e-12)
         pairs = kf.gating_distance_pairs(m, c, measurements, rows, cols)
         np.testing.assert_allclose(pairs, expected[rows, cols], rtol=1e-12)
+
+
+def test_update_with_uncoupled_coordinates_is_the_kalman_update() -> None:
+    """The update's shortcut for a diagonal innovation covariance (no LAPACK solve) gives the
+    textbook update, before and after a rotating camera motion couples x and y."""
+    rng = np.random.default_rng(6)
+    kf = BatchKalmanFilter()
+    xyah = np.column_stack(
+        [rng.uniform(0, 500, (5, 2)), rng.uniform(0.3, 0.6, 5), rng.uniform(40, 200, 5)]
+    )
+    mean, cov = kf.predict(*kf.initiate(xyah))
+    z = xyah + rng.normal(0, 3, (5, 4)) * [1, 1, 0.01, 1]
+    angle = np.radians(15.0)
+    rotation = np.array([[np.cos(angle), -np.sin(angle), 0.0], [np.sin(angle), np.cos(angle), 0.0]])
+    for m, c in ((mean, cov), kf.warp(mean, cov, rotation)):
+        new_mean, new_cov = kf.update(m, c, z)
+        for t in range(5):
+            r = np.diag(np.square(kf.noise.measurement_std(m[t : t + 1, 3]))[0])
+            s = H @ c[t] @ H.T + r
+            gain = c[t] @ H.T @ np.linalg.inv(s)
+            np.testing.assert_allclose(new_mean[t], m[t] + gain @ (z[t] - H @ m[t]), rtol=1e-12)
+            expected = c[t] - gain @ s @ gain.T
+            np.testing.assert_allclose(new_cov[t], expected, rtol=1e-9, atol=1e-9)

@@ -130,7 +130,15 @@ class BatchKalmanFilter:
         projected_cov = cov[:, :4, :4].copy()
         _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(mean[:, 3])))
         # K = P H^T S^-1; S is symmetric, so K^T = S^-1 (H P) and one batched solve suffices.
-        gain = np.linalg.solve(projected_cov, cov[:, :4, :]).transpose(0, 2, 1)
+        variance = _uncoupled_variances(projected_cov)
+        gain: NDArray[np.floating]  # np.linalg.solve is typed as any float
+        if variance is not None:
+            # A diagonal S (see ``_uncoupled_variances``): the solve is a scaling by the
+            # reciprocal of each pivot, which is how numpy's LAPACK (OpenBLAS) solves it too,
+            # bit for bit, without a LAPACK call per matrix.
+            gain = (cov[:, :4, :] * (1.0 / variance)[:, :, None]).transpose(0, 2, 1)
+        else:
+            gain = np.linalg.solve(projected_cov, cov[:, :4, :]).transpose(0, 2, 1)
         innovation = measurements - mean[:, :4]
         new_mean = mean + (gain @ innovation[:, :, None])[:, :, 0]
         new_cov = cov - gain @ projected_cov @ gain.transpose(0, 2, 1)
