@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from filterpy.kalman import KalmanFilter
 
-from tracker.core.kalman import CHI2_95, BatchKalmanFilter, NoiseModel, xyah_to_xyxy, xyxy_to_xyah
+from tracker.core.kalman import (
+    CHI2_95,
+    BatchKalmanFilter,
+    NoiseModel,
+    _uncoupled_variances,
+    xyah_to_xyxy,
+    xyxy_to_xyah,
+)
 
 F = np.eye(8)
 F[:4, 4:] = np.eye(4)
@@ -106,3 +113,57 @@ def test_gating_distance_of_pairs_is_the_matrix_entry() -> None:
     pairs = kf.gating_distance_pairs(mean, cov, measurements, rows, cols)
     np.testing.assert_allclose(pairs, full[rows, cols], rtol=1e-12)
     assert kf.gating_distance_pairs(mean, cov, measurements, rows[:0], cols[:0]).shape == (0,)
+
+
+def test_gate_skips_the_inverse_only_while_coordinates_are_uncoupled() -> None:
+    """The gate's shortcut (a diagonal innovation covariance, no 4x4 inverse) is taken for
+    the filter's own states and gives the Mahalanobis distance; after a rotating camera
+    motion the covariance couples x and y, and the general path gives it."""
+    rng = np.random.default_rng(5)
+    kf = BatchKalmanFilter()
+    xyah = np.column_stack(
+        [rng.uniform(0, 500, (6, 2)), rng.uniform(0.3, 0.6, 6), rng.uniform(40, 200, 6)]
+    )
+    mean, cov = kf.initiate(xyah)
+    for _ in range(4):
+        mean, cov = kf.predict(mean, cov)
+        mean, cov = kf.update(mean, cov, xyah + rng.normal(0, 2, (6, 4)) * [1, 1, 0.01, 1])
+    mean, cov = kf.predict(mean, cov)
+    measurements = xyah[rng.integers(0, 6, 8)] + rng.normal(0, 4, (8, 4)) * [1, 1, 0.01, 1]
+    rows, cols = np.nonzero(rng.random((6, 8)) < 0.5)
+    angle = np.radians(10.0)
+    rotation = np.array(
+        [[np.cos(angle), -np.sin(angle), 5.0], [np.sin(angle), np.cos(angle), -3.0]]
+    )
+    turned = kf.warp(mean, cov, rotation)
+    for (m, c), uncoupled in (((mean, cov), True), (turned, False)):
+        projected_mean, projected_cov = kf.project(m, c)
+        assert (_uncoupled_variances(projected_cov) is not None) == uncoupled
+        diff = measurements[None, :, :] - projected_mean[:, None, :]
+        expected = np.einsum("tdi,tij,tdj->td", diff, np.linalg.inv(projected_cov), diff)
+        np.testing.assert_allclose(kf.gating_distance(m, c, measurements), expected, rtol=1e-12)
+        pairs = kf.gating_distance_pairs(m, c, measurements, rows, cols)
+        np.testing.assert_allclose(pairs, expected[rows, cols], rtol=1e-12)
+
+
+def test_update_with_uncoupled_coordinates_is_the_kalman_update() -> None:
+    """The update's shortcut for a diagonal innovation covariance (no LAPACK solve) gives the
+    textbook update, before and after a rotating camera motion couples x and y."""
+    rng = np.random.default_rng(6)
+    kf = BatchKalmanFilter()
+    xyah = np.column_stack(
+        [rng.uniform(0, 500, (5, 2)), rng.uniform(0.3, 0.6, 5), rng.uniform(40, 200, 5)]
+    )
+    mean, cov = kf.predict(*kf.initiate(xyah))
+    z = xyah + rng.normal(0, 3, (5, 4)) * [1, 1, 0.01, 1]
+    angle = np.radians(15.0)
+    rotation = np.array([[np.cos(angle), -np.sin(angle), 0.0], [np.sin(angle), np.cos(angle), 0.0]])
+    for m, c in ((mean, cov), kf.warp(mean, cov, rotation)):
+        new_mean, new_cov = kf.update(m, c, z)
+        for t in range(5):
+            r = np.diag(np.square(kf.noise.measurement_std(m[t : t + 1, 3]))[0])
+            s = H @ c[t] @ H.T + r
+            gain = c[t] @ H.T @ np.linalg.inv(s)
+            np.testing.assert_allclose(new_mean[t], m[t] + gain @ (z[t] - H @ m[t]), rtol=1e-12)
+            expected = c[t] - gain @ s @ gain.T
+            np.testing.assert_allclose(new_cov[t], expected, rtol=1e-9, atol=1e-9)

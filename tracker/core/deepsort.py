@@ -315,21 +315,26 @@ class _FrameMatches:
 
     rows: list[IntArray] = field(default_factory=list)
     cols: list[IntArray] = field(default_factory=list)
-    update_appearance: list[NDArray[np.bool_]] = field(default_factory=list)
+    update_appearance: list[bool] = field(default_factory=list)
 
     def add(self, rows: IntArray, cols: IntArray, appearance: bool) -> None:
+        if len(rows) == 0:  # most stages of most frames match nothing: keep no empty parts
+            return
         self.rows.append(rows)
         self.cols.append(cols)
-        self.update_appearance.append(np.full(len(rows), appearance))
+        self.update_appearance.append(appearance)
 
     def arrays(self) -> tuple[IntArray, IntArray, NDArray[np.bool_]]:
         if not self.rows:
             empty = np.empty(0, np.int64)
             return empty, empty, np.empty(0, bool)
+        if len(self.rows) == 1:  # the usual frame: one stage matched, nothing to join
+            rows, cols = self.rows[0], self.cols[0]
+            return rows, cols, np.full(len(rows), self.update_appearance[0])
         return (
             np.concatenate(self.rows),
             np.concatenate(self.cols),
-            np.concatenate(self.update_appearance),
+            np.repeat(self.update_appearance, [len(r) for r in self.rows]),
         )
 
 
@@ -599,6 +604,14 @@ class DeepSort:
         table = self.tracks
         tentative = _flatnonzero(table.states[: table.n] == TENTATIVE)
         recent = left[table.misses[left] == 1]
+        if len(frame.free_high) == 0 or len(tentative) + len(recent) == 0:
+            # Nothing to match (most frames): every candidate stays unmatched.
+            if len(tentative) == 0:
+                return left
+            unmatched = np.zeros(table.n, dtype=bool)
+            unmatched[left] = True
+            unmatched[tentative] = True
+            return _flatnonzero(unmatched)
         candidates = np.concatenate([tentative, recent])
         result = self._assign_iou(
             candidates, frame.free_high, frame, frame.same_class, self._max_iou_distance,
@@ -619,6 +632,8 @@ class DeepSort:
             return unmatched
         table = self.tracks
         pool = unmatched[(table.states[unmatched] == CONFIRMED) & (table.misses[unmatched] == 1)]
+        if len(pool) == 0:
+            return unmatched
         result = self._assign_iou(
             pool, frame.low, frame, frame.same_class, self.config.low_score_iou_distance
         )
@@ -689,9 +704,10 @@ class DeepSort:
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """One Kalman step; a box shrinking to nothing stops its size change instead (as
         SORT does), so every predicted box stays valid."""
-        mean = mean.copy()
         inverting = mean[:, 2:4] + mean[:, 6:8] <= 0
-        mean[:, 6:8][inverting] = 0.0
+        if inverting.any():  # rarely: copy only then
+            mean = mean.copy()
+            mean[:, 6:8][inverting] = 0.0
         return self.kf.predict(mean, cov)
 
     def _start_tracks(self, frame: _Frame) -> None:
@@ -781,7 +797,12 @@ class DeepSort:
         match_iou = sub_iou if frame.score_weight is None else sub_iou * frame.score_weight[cols]
         sub_feasible = frame.plausible[pairs]
         if dets.features is None or table.feature_dim is None:
-            cost = iou_cost(match_iou, self._max_iou_distance, sub_feasible)
+            if frame.score_weight is None:
+                # ``plausible`` holds the IoU gate here (``_affinities``): ``iou_cost`` in
+                # two calls.
+                cost = np.where(sub_feasible, 1.0 - sub_iou, INFEASIBLE)
+            else:  # the weighted IoU must pass the gate too
+                cost = iou_cost(match_iou, self._max_iou_distance, sub_feasible)
             limit = self._max_iou_distance
         else:
             appearance = self._appearance_distance(rows, dets.features[cols], sub_feasible)

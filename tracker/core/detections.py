@@ -38,6 +38,7 @@ MIN_BOX_SIZE = 1.0
 #: Widest accepted appearance feature; each track's gallery holds ``budget x D`` floats.
 MAX_FEATURE_DIM = 4096
 _CLASS_MIN, _CLASS_MAX = -(2**31), 2**31 - 1  # the wire's int32 class ids
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 class InvalidDetectionsError(ValueError):
@@ -86,7 +87,11 @@ def _check_boxes(value: ArrayLike) -> NDArray[np.float64]:
             f"boxes must have shape (N, 4) as x1, y1, x2, y2; got {array.shape}"
         )
     boxes = array.astype(np.float64)
-    # One whole-array test per rule on the common, valid path; the row is found on failure.
+    # The common, valid path costs one reduction: the largest magnitude is within range only
+    # if every coordinate is finite and in range (NaN compares false). The rules are then
+    # checked one by one, only on failure, to name the first bad row.
+    if not len(boxes) or np.abs(boxes).max() <= MAX_COORDINATE:
+        return boxes
     if not np.isfinite(boxes).all():
         bad = _first(~np.isfinite(boxes).all(axis=1))
         raise InvalidDetectionsError(f"box {bad} is not finite: {boxes[bad].tolist()}")
@@ -96,14 +101,25 @@ def _check_boxes(value: ArrayLike) -> NDArray[np.float64]:
             f"box {bad} is out of range: {boxes[bad].tolist()} "
             f"(pixel coordinates must be within +-{MAX_COORDINATE:g})"
         )
-    inverted = (boxes[:, 2:] < boxes[:, :2]).any(axis=1)
+    return boxes  # pragma: no cover - a value over the range is found above
+
+
+def _check_sizes(boxes: NDArray[np.float64]) -> NDArray[np.bool_] | None:
+    """Which boxes are large enough to track (``None``: all of them, the common case, in one
+    reduction); an inverted box raises. ``boxes`` passed ``_check_boxes``: finite, so
+    ``x2 - x1 < 0`` exactly when ``x2 < x1``."""
+    size = boxes[:, 2:] - boxes[:, :2]
+    if not len(size) or size.min() >= MIN_BOX_SIZE:
+        return None
+    inverted = (size < 0).any(axis=1)
     if inverted.any():
         bad = _first(inverted)
         raise InvalidDetectionsError(
             f"box {bad} has negative width or height: {boxes[bad].tolist()} "
             "(expected x1 <= x2 and y1 <= y2)"
         )
-    return boxes
+    trackable: NDArray[np.bool_] = np.asarray((size >= MIN_BOX_SIZE).all(axis=1))
+    return trackable
 
 
 def _check_scores(value: ArrayLike, n: int) -> NDArray[np.float32]:
@@ -112,7 +128,8 @@ def _check_scores(value: ArrayLike, n: int) -> NDArray[np.float32]:
         raise InvalidDetectionsError(
             f"scores must have one value per box: {len(raw)} for {n} boxes"
         )
-    scores = _as_float32(raw)
+    # float32 input (the detectors' and the readers') needs no overflow guard on the cast.
+    scores = raw.astype(np.float32) if raw.dtype == np.float32 else _as_float32(raw)
     if not np.isfinite(scores).all():
         bad = _first(~np.isfinite(scores))
         raise InvalidDetectionsError(f"score {bad} is not finite as float32: {raw[bad].item()!r}")
@@ -162,15 +179,19 @@ def _check_features(value: ArrayLike, n: int, expected_dim: int | None) -> NDArr
             f"features are {dim}-d but this tracker holds {expected_dim}-d "
             "features; use one embedder per tracker"
         )
-    features = _as_float32(raw)
-    if not np.isfinite(features).all():
+    features = raw.astype(np.float32) if raw.dtype == np.float32 else _as_float32(raw)
+    # Scale each row by its largest magnitude first: the squared norm of a float32 row with
+    # values near 1e20 would overflow (and one near 1e-30 underflow) and lose the direction.
+    scale = np.abs(features).max(axis=1, keepdims=True) if dim else np.ones((n, 1), np.float32)
+    # The largest magnitude is finite only if every value is (NaN compares false): one
+    # reduction on the valid path, the row is looked for on failure.
+    if n and not scale.max() <= _FLOAT32_MAX:
         bad = _first(~np.isfinite(features).all(axis=1))
         raise InvalidDetectionsError(
             f"feature {bad} has NaN or values that are infinite as float32"
         )
-    # Scale each row by its largest magnitude first: the squared norm of a float32 row with
-    # values near 1e20 would overflow (and one near 1e-30 underflow) and lose the direction.
-    scale = np.abs(features).max(axis=1, keepdims=True) if dim else np.ones((n, 1), np.float32)
+    if n and scale.min() > 0:  # no all-zero row: no mask
+        return l2_normalize(features / scale)
     scaled = np.divide(features, scale, out=np.zeros_like(features), where=scale > 0)
     return l2_normalize(scaled)
 
@@ -211,12 +232,11 @@ class Detections:
         differs from ``expected_dim``. Boxes smaller than ``MIN_BOX_SIZE`` are dropped.
         """
         box_array = _check_boxes(boxes)
+        trackable = _check_sizes(box_array)
         n = len(box_array)
         score_array = _check_scores(scores, n)
         class_array = _check_classes(classes, n)
         feature_array = None if features is None else _check_features(features, n, expected_dim)
-        size = box_array[:, 2:] - box_array[:, :2]
-        trackable: NDArray[np.bool_] = np.asarray((size >= MIN_BOX_SIZE).all(axis=1))
         detections = Detections(
             box_array,
             score_array,
@@ -224,4 +244,4 @@ class Detections:
             feature_array,
             np.arange(n, dtype=np.int64),
         )
-        return detections if trackable.all() else detections.subset(trackable)
+        return detections if trackable is None else detections.subset(trackable)

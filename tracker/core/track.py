@@ -169,9 +169,10 @@ class TrackTable:
         self.cov[rows] = cov
         self.scores[rows] = scores
         self.last_detection[rows] = detection_index
-        self.hits[rows] += 1
+        hits = self.hits[rows] + 1
+        self.hits[rows] = hits
         self.misses[rows] = 0
-        promote = rows[(self.states[rows] == TENTATIVE) & (self.hits[rows] >= n_init)]
+        promote = rows[(hits >= n_init) & (self.states[rows] == TENTATIVE)]
         self.states[promote] = CONFIRMED
 
     def remember_observation(
