@@ -68,6 +68,10 @@ BASE: dict[str, object] = {
     "class_aware": True,
     "assignment_backend": "lap",
     "iou_gate_frame_rate_power": 0.0,
+    # Moving-camera options (issue 11), off: a grid point without them keeps its cache key.
+    "camera_from_matches": False,
+    "coast_velocity_half_life": None,
+    "coast_freeze_size": False,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -83,6 +87,9 @@ GRID: dict[str, list[object]] = {
     "observation_reupdate": [False, True],
     "iou_gate_frame_rate_power": [0.0, 1.0],
     "appearance_mode": ["weighted-1.0", "adaptive"],
+    "camera_from_matches": [False, True],
+    "coast_velocity_half_life": [None, 1.0],
+    "coast_freeze_size": [False, True],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
@@ -102,6 +109,9 @@ SWITCHES: dict[str, list[object]] = {
     "observation_reupdate": [False, True],
     "iou_gate_frame_rate_power": [0.0, 1.0],
     "appearance_mode": ["weighted-1.0", "adaptive"],
+    "camera_from_matches": [False, True],
+    "coast_velocity_half_life": [None, 1.0],
+    "coast_freeze_size": [False, True],
 }
 
 
@@ -587,6 +597,21 @@ def markdown(rep: dict, command: str, seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fixed_grid(fixes: Sequence[str]) -> dict[str, list[object]]:
+    """``GRID`` with each ``KEY=VALUE`` of ``fixes`` held at that value (or list of values;
+    the grid is updated in place, so the report names what was held)."""
+    for item in fixes:
+        key, sep, text = item.partition("=")
+        if not sep or key not in GRID:
+            raise SystemExit(f"--fix {item!r}: expected KEY=VALUE with KEY one of {list(GRID)}")
+        try:
+            value: object = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        GRID[key] = value if isinstance(value, list) else [value]
+    return GRID
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -599,10 +624,15 @@ def main(argv: list[str] | None = None) -> None:
         help="PETS09 yolov5n + OSNet .npy (benchmarks/pets_features.py)",
     )  # fmt: skip
     parser.add_argument("--stem", default="loso")
+    parser.add_argument(
+        "--fix", action="append", default=[], metavar="KEY=VALUE",
+        help="hold a grid parameter at one value, or a JSON list of values (JSON, else a "
+        "string), for a bounded run; repeatable",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     start = time.perf_counter()
     all_units = units(pets_features=args.pets_features)
-    grid_configs = configs(GRID)
+    grid_configs = configs(fixed_grid(args.fix))
     if args.fresh and args.cache.exists():
         shutil.rmtree(args.cache)
     scores = Scores(args.cache)

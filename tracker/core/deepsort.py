@@ -73,6 +73,15 @@ MIN_CAMERA_SCALE = 0.5
 #: at which appearance alone decides (below it, IoU takes the rest of the weight).
 APPEARANCE_SEPARATION = 0.1
 
+#: ``camera_from_matches``: fewest matched tracks a camera motion is estimated from (a median
+#: of fewer is one person's own acceleration), and how many standard errors of the median
+#: are taken off each estimate before it is applied (soft threshold: residuals centred on
+#: zero, a static camera's, give exactly zero).
+MIN_CAMERA_MATCHES = 4
+CAMERA_SIGNIFICANCE = 3.0
+CAMERA_VELOCITY = 1.0
+CAMERA_ZOOM = True
+
 
 @dataclass(frozen=True)
 class DeepSortConfig:
@@ -179,6 +188,30 @@ class DeepSortConfig:
     appearance_refresh: float = 0.5
     """With ``appearance_skip_iou``: a track's appearance is learnt at least this often
     (seconds), so its gallery keeps up with the person."""
+    camera_from_matches: bool = False
+    """Move the tracks nobody matched with the scene, using the tracker's own evidence (no
+    frames needed): after the association, the matched confirmed tracks that were also seen
+    in the previous frame say how far the camera moved beyond what their velocities
+    predicted (a robust translation + zoom, ``_camera_from_matches``); the unmatched tracks
+    get the same warp, so a coasting track does not stay where the image used to be.
+    The estimate is soft-thresholded by its own standard error and needs at least
+    ``MIN_CAMERA_MATCHES`` matches, so on a static camera (residuals centred on zero) it is
+    ~0 and changes nothing."""
+    coast_velocity_half_life: float | None = None
+    """While a track coasts (missed in the previous frame), its velocity halves every this
+    many seconds (OC-SORT / ByteTrack let a lost box fly on; a decayed velocity keeps it near
+    where it vanished). ``None`` keeps the constant-velocity model."""
+    coast_freeze_size: bool = False
+    """While a track coasts, its size velocities (aspect ratio and height) are zeroed, as
+    ByteTrack does for tracks that are not tracked: a box growing or shrinking on a
+    one-frame trend would otherwise keep doing so for the whole gap."""
+    direction_weight: float = 0.0
+    """OC-SORT's direction consistency (OCM) in the motion-only main stage: a pair's
+    ``1 - IoU`` is lowered by ``weight * score * (pi/2 - angle) / pi``, where ``angle`` is
+    between the track's velocity at its last observation and the direction from that
+    observation to the detection (raised, up to the gate, when they disagree). It tells
+    apart two people crossing, whose boxes overlap both predictions after a gap. 0 turns it
+    off (OC-SORT uses 0.2); tracks without a velocity get no term."""
 
     def __post_init__(self) -> None:
         problems = _check_fields(self)
@@ -220,11 +253,20 @@ _RANGES: dict[str, tuple[float, float]] = {
     "max_appearance_distance": (0.0, 2.0),
     "appearance_skip_iou": (0.0, 1.0),
     "appearance_refresh": (0.0, MAX_SECONDS),
+    "coast_velocity_half_life": (1e-3, MAX_SECONDS),
+    "direction_weight": (0.0, 1.0),
     "n_init": (1, MAX_N_INIT),
     "gallery_budget": (1, MAX_GALLERY_BUDGET),
 }
 _INTEGERS = ("n_init", "gallery_budget")
-_BOOLEANS = ("cascade", "class_aware", "observation_reupdate")
+_OPTIONAL = ("max_appearance_distance", "appearance_skip_iou", "coast_velocity_half_life")
+_BOOLEANS = (
+    "cascade",
+    "class_aware",
+    "observation_reupdate",
+    "camera_from_matches",
+    "coast_freeze_size",
+)
 _CHOICES: dict[str, tuple[str, ...]] = {
     "appearance": ("gallery", "ema"),
     "appearance_fusion": ("weighted", "adaptive"),
@@ -244,7 +286,7 @@ def _check_fields(config: DeepSortConfig) -> list[str]:
             problems.append(f"{name} must be {spelled}, got {getattr(config, name)!r}")
     for name, (low, high) in _RANGES.items():
         value = getattr(config, name)
-        if value is None and name in ("max_appearance_distance", "appearance_skip_iou"):
+        if value is None and name in _OPTIONAL:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             problems.append(f"{name} must be a number, got {value!r}")
@@ -346,6 +388,9 @@ class DeepSort:
         self.tracks = TrackTable(self.config.gallery_budget if uses_gallery else 0)
         self._next_id = 1
         self._refresh_frames = max(1, int(self.config.appearance_refresh * self.frame_rate + 1e-6))
+        half_life = self.config.coast_velocity_half_life
+        # Per-frame velocity factor of a coasting track (``coast_velocity_half_life``).
+        self._coast_decay = None if half_life is None else 0.5 ** (1.0 / (half_life * fps))
         # The prediction ``detections_needing_appearance`` made for the coming frame, reused
         # by ``update`` (predict is deterministic) as long as nothing changed in between.
         self._frames_seen = 0
@@ -440,6 +485,8 @@ class DeepSort:
         left = self._match_confirmed(frame)
         left = self._match_tentative_and_recent(frame, left)
         left = self._match_low_score(frame, left)
+        if self.config.camera_from_matches:
+            self._follow_camera(frame, left)
         self._update_matched(frame)
         self.tracks.mark_missed(left, self._max_age)
         self._start_tracks(frame)
@@ -504,9 +551,89 @@ class DeepSort:
         ``update`` asks first."""
         n = self.tracks.n
         if self._prediction is None or self._prediction[0] != self._frames_seen:
-            mean, cov = self._predict_states(self.tracks.mean[:n], self.tracks.cov[:n])
+            mean = self._damp_coasting(self.tracks.mean[:n])
+            mean, cov = self._predict_states(mean, self.tracks.cov[:n])
             self._prediction = (self._frames_seen, mean, cov)
         return self._prediction[1], self._prediction[2]
+
+    def _damp_coasting(self, mean: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The states of tracks missed in the previous frame with their velocities decayed
+        (``coast_velocity_half_life``) and their size velocities zeroed
+        (``coast_freeze_size``); ``mean`` itself when neither option is on."""
+        cfg = self.config
+        if self._coast_decay is None and not cfg.coast_freeze_size:
+            return mean
+        coasting = self.tracks.misses[: len(mean)] >= 1
+        if not coasting.any():
+            return mean
+        mean = mean.copy()
+        if self._coast_decay is not None:
+            mean[coasting, 4:] *= self._coast_decay
+        if cfg.coast_freeze_size:
+            mean[coasting, 6:] = 0.0
+        return mean
+
+    def _follow_camera(self, frame: _Frame, unmatched: IntArray) -> None:
+        """``camera_from_matches``: warp the unmatched tracks by the camera motion the
+        matched ones measured this frame (nothing when there is too little evidence)."""
+        motion = self._camera_from_matches(frame)
+        if motion is not None and len(unmatched):
+            affine, velocity = motion
+            self._warp_rows(unmatched, affine)
+            self.tracks.mean[unmatched, 4:6] += velocity
+
+    def _camera_from_matches(
+        self, frame: _Frame
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+        """The camera motion this frame beyond what the tracks' velocities predicted, as a
+        2x3 affine (zoom ``s`` about the matched tracks' median centre, then a shift), from
+        the residuals of confirmed tracks matched in this frame and the previous one (a
+        one-step prediction; a track back from a gap carries its own drift); and the change
+        of image velocity those tracks' Kalman updates learn from it (the median of their
+        ``vx, vy`` corrections), so that a camera that starts to pan moves a lost track the
+        way it moves the tracked ones, not for one frame only.
+
+        Robust and conservative: the zoom is the median height ratio and the shift the
+        median remaining centre offset, each shrunk towards zero by ``CAMERA_SIGNIFICANCE``
+        standard errors of the median (from the MAD), so noise and a few people changing
+        pace give no motion. ``None`` with fewer than ``MIN_CAMERA_MATCHES`` such tracks."""
+        rows, cols, _ = frame.matches.arrays()
+        table = self.tracks
+        steady = (table.states[rows] == CONFIRMED) & (table.misses[rows] == 1)
+        if int(steady.sum()) < MIN_CAMERA_MATCHES:
+            return None
+        predicted = table.mean[rows[steady], :4]
+        measured = frame.xyah[cols[steady]]
+        log_zoom = _shrunk_median(
+            np.log(measured[:, 3:4] / np.maximum(predicted[:, 3:4], 1e-9)), CAMERA_SIGNIFICANCE
+        )
+        zoom = float(np.clip(np.exp(log_zoom[0]), MIN_CAMERA_SCALE, 1.0 / MIN_CAMERA_SCALE))
+        zoom = zoom if CAMERA_ZOOM else 1.0
+        centre = np.median(predicted[:, :2], axis=0)
+        offsets = measured[:, :2] - centre - zoom * (predicted[:, :2] - centre)
+        shift = _shrunk_median(offsets, CAMERA_SIGNIFICANCE)
+        if zoom == 1.0 and not shift.any():
+            return None
+        affine = np.zeros((2, 3))
+        affine[0, 0] = affine[1, 1] = zoom
+        affine[:, 2] = centre * (1.0 - zoom) + shift
+        prior = table.mean[rows[steady]]
+        corrected, _ = self.kf.update(prior, table.cov[rows[steady]], measured)
+        velocity = _shrunk_median(corrected[:, 4:6] - prior[:, 4:6], CAMERA_SIGNIFICANCE)
+        velocity[shift == 0.0] = 0.0  # no evidence of a shift on that axis, no new velocity
+        return affine, velocity * CAMERA_VELOCITY
+
+    def _warp_rows(self, rows: IntArray, affine: NDArray[np.float64]) -> None:
+        """Move the given tracks (state, covariance, re-update anchor) by a 2x3 affine."""
+        table = self.tracks
+        table.mean[rows], table.cov[rows] = self.kf.warp(table.mean[rows], table.cov[rows], affine)
+        table.observed_mean[rows], table.observed_cov[rows] = self.kf.warp(
+            table.observed_mean[rows], table.observed_cov[rows], affine
+        )
+        observation = table.observation[rows]
+        observation[:, :2] = observation[:, :2] @ affine[:, :2].T + affine[:, 2]
+        observation[:, 3] *= float(np.sqrt(abs(np.linalg.det(affine[:, :2]))))
+        table.observation[rows] = observation
 
     def _affinities(self, dets: Detections) -> _Frame:
         table = self.tracks
@@ -592,7 +719,7 @@ class DeepSort:
             mean, cov = self._reupdate(rows, measurements, mean, cov)
         mean, cov = self.kf.update(mean, cov, measurements)
         table.mark_hit(rows, mean, cov, dets.scores[cols], dets.index[cols], cfg.n_init)
-        if cfg.observation_reupdate:  # the anchor is read by the re-update only
+        if cfg.observation_reupdate or cfg.direction_weight > 0:  # read by those only
             table.remember_observation(rows, measurements)
         if (
             dets.features is not None
@@ -727,6 +854,8 @@ class DeepSort:
         if dets.features is None or table.feature_dim is None:
             cost = iou_cost(sub_iou, self._max_iou_distance, sub_feasible)
             limit = self._max_iou_distance
+            if cfg.direction_weight > 0:
+                self._direction_consistency(cost, limit, rows, cols, frame)
         else:
             appearance = self._appearance_distance(rows, dets.features[cols], sub_feasible)
             if cfg.appearance_fusion == "adaptive":
@@ -749,6 +878,28 @@ class DeepSort:
                     cfg.appearance_skip_iou,
                 )  # fmt: skip
         return self._assign(cost, limit, rows)
+
+    def _direction_consistency(
+        self,
+        cost: NDArray[np.float64],
+        limit: float,
+        rows: IntArray,
+        cols: IntArray,
+        frame: _Frame,
+    ) -> None:
+        """``direction_weight`` (OC-SORT's OCM), in place on the feasible pairs of ``cost``:
+        minus ``weight * score * (pi/2 - angle) / pi``, kept within ``[0, limit]`` so that
+        the term re-ranks pairs the IoU gate allows and never opens or closes the gate."""
+        table = self.tracks
+        velocity = table.observed_mean[rows, 4:6]
+        heading = velocity / (np.linalg.norm(velocity, axis=1, keepdims=True) + 1e-6)
+        offset = frame.xyah[None, cols, :2] - table.observation[rows, None, :2]
+        towards = offset / (np.linalg.norm(offset, axis=2, keepdims=True) + 1e-6)
+        cosine = np.clip((heading[:, None, :] * towards).sum(axis=2), -1.0, 1.0)
+        bonus = (math.pi / 2 - np.arccos(cosine)) / math.pi
+        bonus *= self.config.direction_weight * frame.dets.scores[cols][None, :]
+        feasible = cost <= limit
+        cost[feasible] = np.clip(cost[feasible] - bonus[feasible], 0.0, limit)
 
     def _assign(self, cost: NDArray[np.float64], limit: float, rows: IntArray) -> Assignment:
         """The main stage's assignment: cascade by time since update, or one global one."""
@@ -806,3 +957,12 @@ def _motion_cost_without_appearance(
     sub_iou = iou[:, missing]
     allowed = feasible[:, missing] & (sub_iou >= min_iou)
     cost[:, missing] = np.where(allowed, (1.0 - sub_iou) * limit, INFEASIBLE)
+
+
+def _shrunk_median(samples: NDArray[np.float64], significance: float) -> NDArray[np.float64]:
+    """Per column of ``samples`` (n, k): the median moved towards zero by ``significance``
+    standard errors of the median (``1.2533 * 1.4826 * MAD / sqrt(n)``), never past it."""
+    median = np.median(samples, axis=0)
+    mad = np.median(np.abs(samples - median), axis=0)
+    error = 1.2533 * 1.4826 * mad / math.sqrt(len(samples))
+    return np.sign(median) * np.maximum(np.abs(median) - significance * error, 0.0)
