@@ -72,6 +72,7 @@ BASE: dict[str, object] = {
     "camera_from_matches": False,
     "coast_velocity_half_life": None,
     "coast_freeze_size": False,
+    "direction_weight": 0.0,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -90,6 +91,7 @@ GRID: dict[str, list[object]] = {
     "camera_from_matches": [False, True],
     "coast_velocity_half_life": [None, 1.0],
     "coast_freeze_size": [False, True],
+    "direction_weight": [0.0, 0.2],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
@@ -112,6 +114,7 @@ SWITCHES: dict[str, list[object]] = {
     "camera_from_matches": [False, True],
     "coast_velocity_half_life": [None, 1.0],
     "coast_freeze_size": [False, True],
+    "direction_weight": [0.0, 0.2],
 }
 
 
