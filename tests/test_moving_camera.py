@@ -47,6 +47,33 @@ def test_camera_from_matches_keeps_a_lost_track_with_a_panning_camera() -> None:
     assert on_before == on_after
 
 
+def _jerk_ids(camera_prealign: bool) -> tuple[int, int]:
+    """Six people 60 px wide standing still; between two frames the camera jerks 25 px (a
+    hand-held camera's step) and, in the same frame, someone new appears 10 px from where
+    person 0 was: closer to person 0's prediction than person 0 now is. Returns person 0's
+    id before and after."""
+    tracker = DeepSort(DeepSortConfig(camera_prealign=camera_prealign), frame_rate=30.0)
+    x = 100.0 + 120.0 * np.arange(PEOPLE)
+    base = np.stack([x, np.full(PEOPLE, 200.0), x + 60.0, np.full(PEOPLE, 300.0)], 1)
+    newcomer = np.array([[90.0, 200.0, 150.0, 300.0]])
+    ids = []
+    for frame in range(20):
+        boxes = base + np.array([25.0, 0.0, 25.0, 0.0]) * (frame >= 10)
+        if frame >= 10:
+            boxes = np.concatenate([boxes, newcomer])
+        out = tracker.update(boxes, np.full(len(boxes), 0.9))
+        if frame in (9, 19):
+            ids.append(int(out.ids[out.detection_index == 0][0]))
+    return ids[0], ids[1]
+
+
+def test_camera_prealign_keeps_the_id_through_a_camera_jerk() -> None:
+    before, after = _jerk_ids(camera_prealign=False)
+    assert before != after, "the scene must be hard: without the option the id is lost"
+    before, after = _jerk_ids(camera_prealign=True)
+    assert before == after
+
+
 def _static_coasting_box(camera_from_matches: bool, seed: int) -> np.ndarray:
     """A static camera, eight people standing with 2 px of detection jitter; person 0 is
     missed for 20 frames. Returns its coasting box at the end of the gap."""
@@ -123,6 +150,7 @@ def test_coast_velocity_half_life_halves_the_coasting_speed() -> None:
         ({"coast_velocity_half_life": -1.0}, "coast_velocity_half_life"),
         ({"coast_velocity_half_life": float("nan")}, "coast_velocity_half_life"),
         ({"camera_from_matches": 1}, "camera_from_matches"),
+        ({"camera_prealign": None}, "camera_prealign"),
         ({"coast_freeze_size": "yes"}, "coast_freeze_size"),
         ({"direction_weight": -0.1}, "direction_weight"),
         ({"direction_weight": 1.5}, "direction_weight"),
@@ -136,6 +164,7 @@ def test_moving_camera_options_are_validated(values: dict[str, object], message:
 def test_moving_camera_options_default_off() -> None:
     config = DeepSortConfig()
     assert not config.camera_from_matches
+    assert not config.camera_prealign
     assert config.coast_velocity_half_life is None
     assert not config.coast_freeze_size
     assert config.direction_weight == 0.0

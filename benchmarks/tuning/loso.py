@@ -70,6 +70,7 @@ BASE: dict[str, object] = {
     "iou_gate_frame_rate_power": 0.0,
     # Moving-camera options (issue 11), off: a grid point without them keeps its cache key.
     "camera_from_matches": False,
+    "camera_prealign": False,
     "coast_velocity_half_life": None,
     "coast_freeze_size": False,
     "direction_weight": 0.0,
@@ -89,6 +90,7 @@ GRID: dict[str, list[object]] = {
     "iou_gate_frame_rate_power": [0.0, 1.0],
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "camera_from_matches": [False, True],
+    "camera_prealign": [False, True],
     "coast_velocity_half_life": [None, 1.0],
     "coast_freeze_size": [False, True],
     "direction_weight": [0.0, 0.2],
@@ -112,6 +114,7 @@ SWITCHES: dict[str, list[object]] = {
     "iou_gate_frame_rate_power": [0.0, 1.0],
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "camera_from_matches": [False, True],
+    "camera_prealign": [False, True],
     "coast_velocity_half_life": [None, 1.0],
     "coast_freeze_size": [False, True],
     "direction_weight": [0.0, 0.2],

@@ -73,14 +73,16 @@ MIN_CAMERA_SCALE = 0.5
 #: at which appearance alone decides (below it, IoU takes the rest of the weight).
 APPEARANCE_SEPARATION = 0.1
 
-#: ``camera_from_matches``: fewest matched tracks a camera motion is estimated from (a median
-#: of fewer is one person's own acceleration), and how many standard errors of the median
-#: are taken off each estimate before it is applied (soft threshold: residuals centred on
-#: zero, a static camera's, give exactly zero).
+#: ``camera_from_matches`` / ``camera_prealign``: fewest track/detection pairs a camera
+#: shift is estimated from (a median of fewer is one person's own acceleration), and how
+#: many standard errors of the median are taken off the estimate before it is applied (a
+#: soft threshold; the standard error is at least the one the Kalman filter expects).
 MIN_CAMERA_MATCHES = 4
-CAMERA_SIGNIFICANCE = 3.0
-CAMERA_VELOCITY = 1.0
-CAMERA_ZOOM = True
+CAMERA_SIGNIFICANCE = 1.0
+
+#: ``camera_prealign``: the least IoU a mutual-best track/detection pair needs to count as
+#: evidence of the camera's motion (below it the pair may be two different people).
+PREALIGN_MIN_IOU = 0.3
 
 
 @dataclass(frozen=True)
@@ -192,11 +194,11 @@ class DeepSortConfig:
     """Move the tracks nobody matched with the scene, using the tracker's own evidence (no
     frames needed): after the association, the matched confirmed tracks that were also seen
     in the previous frame say how far the camera moved beyond what their velocities
-    predicted (a robust translation + zoom, ``_camera_from_matches``); the unmatched tracks
-    get the same warp, so a coasting track does not stay where the image used to be.
-    The estimate is soft-thresholded by its own standard error and needs at least
-    ``MIN_CAMERA_MATCHES`` matches, so on a static camera (residuals centred on zero) it is
-    ~0 and changes nothing."""
+    predicted (a robust median shift, ``_camera_shift``); the unmatched tracks
+    get the same shift and the velocity change the tracked ones learn from it, so a coasting
+    track does not stay where the image used to be. The estimate is soft-thresholded by its
+    standard error (at least the Kalman filter's expectation) and needs at least
+    ``MIN_CAMERA_MATCHES`` matches, so on a static camera it is ~0 and changes nothing."""
     coast_velocity_half_life: float | None = None
     """While a track coasts (missed in the previous frame), its velocity halves every this
     many seconds (OC-SORT / ByteTrack let a lost box fly on; a decayed velocity keeps it near
@@ -205,6 +207,12 @@ class DeepSortConfig:
     """While a track coasts, its size velocities (aspect ratio and height) are zeroed, as
     ByteTrack does for tracks that are not tracked: a box growing or shrinking on a
     one-frame trend would otherwise keep doing so for the whole gap."""
+    camera_prealign: bool = False
+    """Before the association, align all tracks with the camera's motion this frame,
+    estimated (as ``camera_from_matches`` does) from the unambiguous pairs: confirmed tracks
+    seen in the previous frame and confident detections that are each other's best IoU, at
+    least ``PREALIGN_MIN_IOU``. BoT-SORT's camera-motion compensation without the frames: a
+    jerk of a hand-held or vehicle camera then costs no IoU match."""
     direction_weight: float = 0.0
     """OC-SORT's direction consistency (OCM) in the motion-only main stage: a pair's
     ``1 - IoU`` is lowered by ``weight * score * (pi/2 - angle) / pi``, where ``angle`` is
@@ -265,6 +273,7 @@ _BOOLEANS = (
     "class_aware",
     "observation_reupdate",
     "camera_from_matches",
+    "camera_prealign",
     "coast_freeze_size",
 )
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -481,6 +490,8 @@ class DeepSort:
             self._prediction = None  # it predicted the tracks where the camera had left them
         self._compensate(camera_motion)
         self._predict()
+        if self.config.camera_prealign:
+            self._prealign(dets)
         frame = self._affinities(dets)
         left = self._match_confirmed(frame)
         left = self._match_tentative_and_recent(frame, left)
@@ -574,66 +585,63 @@ class DeepSort:
         return mean
 
     def _follow_camera(self, frame: _Frame, unmatched: IntArray) -> None:
-        """``camera_from_matches``: warp the unmatched tracks by the camera motion the
-        matched ones measured this frame (nothing when there is too little evidence)."""
-        motion = self._camera_from_matches(frame)
-        if motion is not None and len(unmatched):
-            affine, velocity = motion
-            self._warp_rows(unmatched, affine)
-            self.tracks.mean[unmatched, 4:6] += velocity
-
-    def _camera_from_matches(
-        self, frame: _Frame
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
-        """The camera motion this frame beyond what the tracks' velocities predicted, as a
-        2x3 affine (zoom ``s`` about the matched tracks' median centre, then a shift), from
-        the residuals of confirmed tracks matched in this frame and the previous one (a
-        one-step prediction; a track back from a gap carries its own drift); and the change
-        of image velocity those tracks' Kalman updates learn from it (the median of their
-        ``vx, vy`` corrections), so that a camera that starts to pan moves a lost track the
-        way it moves the tracked ones, not for one frame only.
-
-        Robust and conservative: the zoom is the median height ratio and the shift the
-        median remaining centre offset, each shrunk towards zero by ``CAMERA_SIGNIFICANCE``
-        standard errors of the median (from the MAD), so noise and a few people changing
-        pace give no motion. ``None`` with fewer than ``MIN_CAMERA_MATCHES`` such tracks."""
+        """``camera_from_matches``: move the unmatched tracks by the camera shift the
+        matched ones measured this frame, and give them the velocity change the matched
+        ones learn from it (nothing when there is too little evidence)."""
         rows, cols, _ = frame.matches.arrays()
         table = self.tracks
+        # Confirmed tracks matched in this frame and the previous one: a one-step
+        # prediction (a track back from a gap carries its own drift).
         steady = (table.states[rows] == CONFIRMED) & (table.misses[rows] == 1)
-        if int(steady.sum()) < MIN_CAMERA_MATCHES:
-            return None
-        predicted = table.mean[rows[steady], :4]
-        measured = frame.xyah[cols[steady]]
-        log_zoom = _shrunk_median(
-            np.log(measured[:, 3:4] / np.maximum(predicted[:, 3:4], 1e-9)), CAMERA_SIGNIFICANCE
-        )
-        zoom = float(np.clip(np.exp(log_zoom[0]), MIN_CAMERA_SCALE, 1.0 / MIN_CAMERA_SCALE))
-        zoom = zoom if CAMERA_ZOOM else 1.0
-        centre = np.median(predicted[:, :2], axis=0)
-        offsets = measured[:, :2] - centre - zoom * (predicted[:, :2] - centre)
-        shift = _shrunk_median(offsets, CAMERA_SIGNIFICANCE)
-        if zoom == 1.0 and not shift.any():
-            return None
-        affine = np.zeros((2, 3))
-        affine[0, 0] = affine[1, 1] = zoom
-        affine[:, 2] = centre * (1.0 - zoom) + shift
-        prior = table.mean[rows[steady]]
-        corrected, _ = self.kf.update(prior, table.cov[rows[steady]], measured)
-        velocity = _shrunk_median(corrected[:, 4:6] - prior[:, 4:6], CAMERA_SIGNIFICANCE)
+        rows, measured = rows[steady], frame.xyah[cols[steady]]
+        shift = _camera_shift(table.mean[rows, :4], self._innovation_spread(rows), measured)
+        if shift is None or len(unmatched) == 0:
+            return
+        # The velocity the tracked ones learn from this frame (median of their Kalman
+        # corrections), so a camera that starts to pan keeps moving a lost track.
+        corrected, _ = self.kf.update(table.mean[rows], table.cov[rows], measured)
+        velocity = _shrunk_median(corrected[:, 4:6] - table.mean[rows, 4:6], CAMERA_SIGNIFICANCE)
         velocity[shift == 0.0] = 0.0  # no evidence of a shift on that axis, no new velocity
-        return affine, velocity * CAMERA_VELOCITY
+        self._shift_rows(unmatched, shift)
+        table.mean[unmatched, 4:6] += velocity
 
-    def _warp_rows(self, rows: IntArray, affine: NDArray[np.float64]) -> None:
-        """Move the given tracks (state, covariance, re-update anchor) by a 2x3 affine."""
+    def _prealign(self, dets: Detections) -> None:
+        """``camera_prealign``: shift every predicted track by the camera shift measured on
+        the unambiguous track/detection pairs of this frame (nothing without enough)."""
         table = self.tracks
-        table.mean[rows], table.cov[rows] = self.kf.warp(table.mean[rows], table.cov[rows], affine)
-        table.observed_mean[rows], table.observed_cov[rows] = self.kf.warp(
-            table.observed_mean[rows], table.observed_cov[rows], affine
+        n = table.n
+        high = _flatnonzero(dets.scores >= self.config.high_score)
+        steady = _flatnonzero((table.states[:n] == CONFIRMED) & (table.misses[:n] == 1))
+        if len(high) < MIN_CAMERA_MATCHES or len(steady) < MIN_CAMERA_MATCHES:
+            return
+        iou = iou_matrix(xyah_to_xyxy(table.mean[steady, :4]), dets.boxes[high])
+        if self.config.class_aware:
+            iou[table.classes[steady, None] != dets.classes[high][None, :]] = 0.0
+        best_det = iou.argmax(axis=1)
+        rows = np.arange(len(steady))
+        mutual = (iou.argmax(axis=0)[best_det] == rows) & (iou[rows, best_det] >= PREALIGN_MIN_IOU)
+        pairs = steady[mutual]
+        shift = _camera_shift(
+            table.mean[pairs, :4],
+            self._innovation_spread(pairs),
+            xyxy_to_xyah(dets.boxes[high[best_det[mutual]]]),
         )
-        observation = table.observation[rows]
-        observation[:, :2] = observation[:, :2] @ affine[:, :2].T + affine[:, 2]
-        observation[:, 3] *= float(np.sqrt(abs(np.linalg.det(affine[:, :2]))))
-        table.observation[rows] = observation
+        if shift is not None:
+            self._shift_rows(np.arange(n), shift)
+
+    def _innovation_spread(self, rows: IntArray) -> NDArray[np.float64]:
+        """Standard deviations of ``cx, cy, h`` the filter expects of the given tracks'
+        measurements this frame, ``(len(rows), 3)`` (the scale of an ordinary residual)."""
+        table = self.tracks
+        _, projected_cov = self.kf.project(table.mean[rows], table.cov[rows])
+        return np.sqrt(np.diagonal(projected_cov, axis1=1, axis2=2)[:, [0, 1, 3]])
+
+    def _shift_rows(self, rows: IntArray, shift: NDArray[np.float64]) -> None:
+        """Move the given tracks (state and re-update anchor) by ``shift`` pixels."""
+        table = self.tracks
+        table.mean[rows, :2] += shift
+        table.observed_mean[rows, :2] += shift
+        table.observation[rows, :2] += shift
 
     def _affinities(self, dets: Detections) -> _Frame:
         table = self.tracks
@@ -959,10 +967,35 @@ def _motion_cost_without_appearance(
     cost[:, missing] = np.where(allowed, (1.0 - sub_iou) * limit, INFEASIBLE)
 
 
-def _shrunk_median(samples: NDArray[np.float64], significance: float) -> NDArray[np.float64]:
+def _shrunk_median(
+    samples: NDArray[np.float64], significance: float, floor: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
     """Per column of ``samples`` (n, k): the median moved towards zero by ``significance``
-    standard errors of the median (``1.2533 * 1.4826 * MAD / sqrt(n)``), never past it."""
+    standard errors of the median (``1.2533 * 1.4826 * MAD / sqrt(n)``, at least ``floor``),
+    never past it."""
     median = np.median(samples, axis=0)
     mad = np.median(np.abs(samples - median), axis=0)
     error = 1.2533 * 1.4826 * mad / math.sqrt(len(samples))
+    if floor is not None:
+        error = np.maximum(error, floor)
     return np.sign(median) * np.maximum(np.abs(median) - significance * error, 0.0)
+
+
+def _camera_shift(
+    predicted: NDArray[np.float64], spread: NDArray[np.float64], measured: NDArray[np.float64]
+) -> NDArray[np.float64] | None:
+    """The image shift that takes ``predicted`` xyah boxes to ``measured`` ones: the median
+    centre offset, shrunk towards zero by ``CAMERA_SIGNIFICANCE`` standard errors of the
+    median (from the MAD), so noise and a few people changing pace give no motion. The
+    standard error is at least what the Kalman filter expects of the median of these
+    residuals (``spread``: each pair's innovation standard deviations of ``cx, cy, h``), so
+    a group walking alike on a static camera, whose residuals agree with each other but stay
+    within the filter's noise, is no camera motion either. Translation only: a zoom (a
+    camera moving forward) scales each person by their own depth, not by one factor.
+    ``None`` for no shift or fewer than ``MIN_CAMERA_MATCHES`` pairs."""
+    n = len(predicted)
+    if n < MIN_CAMERA_MATCHES:
+        return None
+    floor = 1.2533 * np.median(spread[:, :2], axis=0) / math.sqrt(n)
+    shift = _shrunk_median(measured[:, :2] - predicted[:, :2], CAMERA_SIGNIFICANCE, floor)
+    return shift if shift.any() else None
