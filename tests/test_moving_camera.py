@@ -4,8 +4,12 @@ scene where it must change the outcome, and against a static scene where it must
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tracker.core import DeepSort, DeepSortConfig
 
@@ -187,3 +191,44 @@ def _direction_pick(direction_weight: float) -> int:
 def test_direction_weight_prefers_the_detection_ahead() -> None:
     assert _direction_pick(0.0) == 0  # IoU alone: the one behind
     assert _direction_pick(0.2) == 1
+
+
+_BOX = st.tuples(st.floats(0, 1000), st.floats(0, 1000), st.floats(2, 300), st.floats(2, 300)).map(
+    lambda b: [b[0], b[1], b[0] + b[2], b[1] + b[3]]
+)
+_EXAMPLES = {"count": 0}
+
+
+@pytest.fixture
+def _report_examples() -> Iterator[None]:
+    _EXAMPLES["count"] = 0
+    yield
+    print(f"\ntest_moving_camera_options_keep_outputs_valid: {_EXAMPLES['count']} examples")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    frames=st.lists(st.lists(_BOX, max_size=8), min_size=1, max_size=15),
+    pan=st.tuples(st.floats(-60, 60), st.floats(-60, 60)),
+    frame_rate=st.floats(1.0, 120.0),
+    half_life=st.one_of(st.none(), st.floats(1e-3, 10.0)),
+)
+@pytest.mark.usefixtures("_report_examples")
+def test_moving_camera_options_keep_outputs_valid(
+    frames: list, pan: tuple, frame_rate: float, half_life: float | None
+) -> None:
+    """Every option on, on arbitrary boxes drifting with a pan: boxes stay finite and
+    non-degenerate, ids unique."""
+    _EXAMPLES["count"] += 1
+    config = DeepSortConfig(
+        n_init=1, report_misses=1.0, observation_reupdate=True, camera_from_matches=True,
+        camera_prealign=True, coast_velocity_half_life=half_life, coast_freeze_size=True,
+        direction_weight=0.5,
+    )  # fmt: skip
+    tracker = DeepSort(config, frame_rate=frame_rate)
+    for k, boxes in enumerate(frames):
+        array = np.asarray(boxes, np.float64).reshape(-1, 4) + np.tile(pan, 2) * k
+        out = tracker.update(array, np.full(len(array), 0.9))
+        assert np.all(np.isfinite(out.boxes))
+        assert np.all(out.boxes[:, 2:] > out.boxes[:, :2])
+        assert len(set(out.ids.tolist())) == len(out)

@@ -650,6 +650,7 @@ def main(argv: list[str] | None = None) -> None:
     command = "python -m benchmarks.tuning.loso" + (
         " --pets-features <PETS09 yolov5n OSNet .npy>" if args.pets_features else ""
     )
+    command += "".join(f" --fix '{item}'" for item in args.fix)
     rep["command"], rep["seconds"] = command, seconds
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.stem}.json").write_text(json.dumps(rep, indent=1, default=str) + "\n")

@@ -4,7 +4,8 @@ Per frame (each step a method of ``DeepSort``, in this order in ``update``):
 
 1. accept the detections (validated; below ``min_score`` dropped);
 2. move the tracks with the camera, if the caller measured its motion;
-3. predict every track with the Kalman filter;
+3. predict every track with the Kalman filter (coasting tracks damped, if configured; with
+   ``camera_prealign`` then shifted by the camera shift their unambiguous pairs measure);
 4. match confirmed tracks to confident detections on the fused cost
    ``w * cosine + (1 - w) * (1 - IoU)`` (or an adaptive weight), gated by the Mahalanobis
    distance, the appearance threshold and the class, either level by level (DeepSORT's
@@ -13,7 +14,9 @@ Per frame (each step a method of ``DeepSort``, in this order in ``update``):
    detections on IoU alone;
 6. (ByteTrack's idea) match the tracks still unmatched to low-score detections on IoU,
    which recovers people behind partial occlusion without starting tracks from noise;
-7. update matched tracks (optionally re-running a gap first, OC-SORT's ORU), mark the rest
+7. (``camera_from_matches``) move the unmatched tracks by the camera shift the matched
+   ones measured;
+8. update matched tracks (optionally re-running a gap first, OC-SORT's ORU), mark the rest
    missed, start tracks from unmatched confident detections, drop deleted ones.
 
 Without features (``features=None``) step 4 uses ``1 - IoU`` with the same gates: the tracker
