@@ -201,28 +201,44 @@ class DeepSortConfig:
     get the same shift and the velocity change the tracked ones learn from it, so a coasting
     track does not stay where the image used to be. The estimate is soft-thresholded by its
     standard error (at least the Kalman filter's expectation) and needs at least
-    ``MIN_CAMERA_MATCHES`` matches, so on a static camera it is ~0 and changes nothing."""
+    ``MIN_CAMERA_MATCHES`` matches, so on a static camera it is ~0 and changes nothing.
+    LOSO (benchmarks/results/loso_motion.md, reduced grid, the other new options off):
+    left-out MOT15 combined 43.37 / 59.04 off, 43.92 / 58.78 on; mean objective over all
+    units 58.52 / 58.66; in sample it moves ETH-Sunnyday 54.76 / 74.31 -> 55.19 / 74.95 and
+    PETS09-S2L1 40.55 / 54.47 -> 42.13 / 58.03 and leaves TUD, KITTI-17 and MOT17-09 as
+    they were. The first version (with a zoom term and no Kalman floor) moved tracks on
+    static cameras and lost on LOSO."""
     coast_velocity_half_life: float | None = None
     """While a track coasts (missed in the previous frame), its velocity halves every this
     many seconds (OC-SORT / ByteTrack let a lost box fly on; a decayed velocity keeps it near
-    where it vanished). ``None`` keeps the constant-velocity model."""
+    where it vanished). ``None`` keeps the constant-velocity model. LOSO: 1 s loses
+    (left-out MOT15 combined 41.63 / 55.92 against 43.92 / 58.78 without,
+    benchmarks/results/loso_motion_halflife.md); 0.5 s in sample cost ETH-Sunnyday 2.2 HOTA.
+    A coasting track that slows down falls behind the person it follows."""
     coast_freeze_size: bool = False
     """While a track coasts, its size velocities (aspect ratio and height) are zeroed, as
     ByteTrack does for tracks that are not tracked: a box growing or shrinking on a
-    one-frame trend would otherwise keep doing so for the whole gap."""
+    one-frame trend would otherwise keep doing so for the whole gap. LOSO: it loses
+    (left-out mean objective 57.37 against 58.66 without; TUD-Stadtmitte 51.1 -> 48.2 HOTA):
+    our coasting is short and a walking person's height trend is real."""
     camera_prealign: bool = False
     """Before the association, align all tracks with the camera's motion this frame,
     estimated (as ``camera_from_matches`` does) from the unambiguous pairs: confirmed tracks
     seen in the previous frame and confident detections that are each other's best IoU, at
     least ``PREALIGN_MIN_IOU``. BoT-SORT's camera-motion compensation without the frames: a
-    jerk of a hand-held or vehicle camera then costs no IoU match."""
+    jerk of a hand-held or vehicle camera then costs no IoU match. LOSO: it loses (left-out
+    MOT15 combined 42.47 / 56.28 against 43.92 / 58.78 without): it gains KITTI-17
+    (47.4 -> 49.3 HOTA) but shifting every track on PETS09-S2L1's static camera costs 5 HOTA;
+    with a 2-SE threshold it no longer changes anything on the development sequences."""
     direction_weight: float = 0.0
     """OC-SORT's direction consistency (OCM) in the motion-only main stage: a pair's
     ``1 - IoU`` is lowered by ``weight * score * (pi/2 - angle) / pi``, where ``angle`` is
     between the track's velocity at its last observation and the direction from that
     observation to the detection (raised, up to the gate, when they disagree). It tells
     apart two people crossing, whose boxes overlap both predictions after a gap. 0 turns it
-    off (OC-SORT uses 0.2); tracks without a velocity get no term."""
+    off (OC-SORT uses 0.2); tracks without a velocity get no term. LOSO: 0.2 loses
+    (left-out MOT15 combined 43.47 / 58.44 against 43.92 / 58.78 at 0; it helps TUD, costs
+    ETH-Sunnyday and KITTI-17)."""
 
     def __post_init__(self) -> None:
         problems = _check_fields(self)
