@@ -78,7 +78,9 @@ BASE: dict[str, object] = {
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
 #: Tried and dropped to keep a cold run near 15 min (numbers in results/loso_notes.md):
-#: max_age 8 s, iou_gate_frame_rate_power 0.5, NSA Kalman, BoT-SORT's min fusion.
+#: max_age 8 s, iou_gate_frame_rate_power 0.5, NSA Kalman, BoT-SORT's min fusion; and the
+#: moving-camera options that lost (results/loso_motion_notes.md): camera_prealign,
+#: direction_weight, coast_freeze_size, coast_velocity_half_life (``--fix`` puts them back).
 #: ``time_base`` is not a tracker parameter: ``seqinfo`` gives the tracker the sequence's
 #: frame rate, ``30fps`` pretends every source runs at 30 fps (times counted in frames).
 GRID: dict[str, list[object]] = {
@@ -90,10 +92,6 @@ GRID: dict[str, list[object]] = {
     "iou_gate_frame_rate_power": [0.0, 1.0],
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "camera_from_matches": [False, True],
-    "camera_prealign": [False, True],
-    "coast_velocity_half_life": [None, 1.0],
-    "coast_freeze_size": [False, True],
-    "direction_weight": [0.0, 0.2],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
@@ -605,11 +603,14 @@ def markdown(rep: dict, command: str, seconds: float) -> str:
 
 def fixed_grid(fixes: Sequence[str]) -> dict[str, list[object]]:
     """``GRID`` with each ``KEY=VALUE`` of ``fixes`` held at that value (or list of values;
-    the grid is updated in place, so the report names what was held)."""
+    a ``SWITCHES`` key not in the grid is added). The grid is updated in place, so the
+    report names what was held."""
     for item in fixes:
         key, sep, text = item.partition("=")
-        if not sep or key not in GRID:
-            raise SystemExit(f"--fix {item!r}: expected KEY=VALUE with KEY one of {list(GRID)}")
+        if not sep or key not in {**GRID, **SWITCHES}:
+            raise SystemExit(
+                f"--fix {item!r}: expected KEY=VALUE with KEY one of {list({**GRID, **SWITCHES})}"
+            )
         try:
             value: object = json.loads(text)
         except json.JSONDecodeError:
