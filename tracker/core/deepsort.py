@@ -195,22 +195,22 @@ class DeepSortConfig:
     (seconds), so its gallery keeps up with the person."""
     camera_from_matches: bool = False
     """Move the tracks nobody matched with the scene, using the tracker's own evidence (no
-    frames needed): after the association, the matched confirmed tracks that were also seen
-    in the previous frame say how far the camera moved beyond what their velocities
-    predicted (a robust median shift, ``_camera_shift``); the unmatched tracks
-    get the same shift and the velocity change the tracked ones learn from it, so a coasting
-    track does not stay where the image used to be. The estimate is soft-thresholded by its
-    standard error (at least the Kalman filter's expectation) and needs at least
-    ``MIN_CAMERA_MATCHES`` matches, so on a static camera it is mostly zero (it changes
-    nothing on TUD, MOT17-09 or PETS09 + YOLOv5n; it does act on PETS09-S2L1's 7 fps
-    Faster R-CNN boxes, whose crowd moves alike). LOSO (benchmarks/results/loso_motion.md, reduced grid, the other new options off):
-    left-out MOT15 combined 43.37 / 59.04 off, 43.92 / 58.78 on; mean objective over all
-    units 58.52 / 58.66; in sample it moves ETH-Sunnyday 54.76 / 74.31 -> 55.19 / 74.95 and
-    PETS09-S2L1 40.55 / 54.47 -> 42.13 / 58.03 and leaves TUD, KITTI-17 and MOT17-09 as
-    they were. On the full grid (loso_motion_full.md) it loses: left-out MOT15 combined
-    43.73 / 59.72 off, 43.38 / 57.83 on, mean 58.27 / 58.03 (with ``observation_reupdate``
-    and ``adaptive`` PETS09-S2L1 drops 41.67 -> 40.44 HOTA), so it stays off. The first
-    version (with a zoom term and no Kalman floor) moved tracks on static cameras."""
+    frames needed): after the association, the matched confirmed tracks that were also seen in
+    the previous frame say how far the camera moved beyond what their velocities predicted (a
+    robust median shift, ``_camera_shift``); the unmatched tracks get the same shift and the
+    velocity change the tracked ones learn from it, so a coasting track does not stay where the
+    image used to be. The estimate is soft-thresholded by its standard error (at least the
+    Kalman filter's expectation) and needs at least ``MIN_CAMERA_MATCHES`` matches, so on a
+    static camera it is mostly zero (it changes nothing on TUD, MOT17-09 or PETS09 + YOLOv5n; it
+    does act on PETS09-S2L1's 7 fps Faster R-CNN boxes, whose crowd moves alike). LOSO
+    (benchmarks/results/loso_motion.md, reduced grid, the other new options off): left-out MOT15
+    combined 43.37 / 59.04 off, 43.92 / 58.78 on; mean objective over all units 58.52 / 58.66;
+    in sample it moves ETH-Sunnyday 54.76 / 74.31 -> 55.19 / 74.95 and PETS09-S2L1 40.55 / 54.47
+    -> 42.13 / 58.03 and leaves TUD, KITTI-17 and MOT17-09 as they were. On the full grid
+    (loso_motion_full.md) it loses: left-out MOT15 combined 43.73 / 59.72 off, 43.38 / 57.83 on,
+    mean 58.27 / 58.03 (with ``observation_reupdate`` and ``adaptive`` PETS09-S2L1 drops 41.67
+    -> 40.44 HOTA), so it stays off. The first version (with a zoom term and no Kalman floor)
+    moved tracks on static cameras."""
     coast_velocity_half_life: float | None = None
     """While a track coasts (missed in the previous frame), its velocity halves every this
     many seconds (OC-SORT / ByteTrack let a lost box fly on; a decayed velocity keeps it near
