@@ -79,8 +79,9 @@ BASE: dict[str, object] = {
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
 #: Tried and dropped to keep a cold run near 15 min (numbers in results/loso_notes.md):
 #: max_age 8 s, iou_gate_frame_rate_power 0.5, NSA Kalman, BoT-SORT's min fusion; and the
-#: moving-camera options that lost (results/loso_motion_notes.md): camera_prealign,
-#: direction_weight, coast_freeze_size, coast_velocity_half_life (``--fix`` puts them back).
+#: moving-camera options, which lost (results/loso_motion_notes.md; camera_from_matches on
+#: the full grid in loso_motion_full.md): ``--fix 'camera_from_matches=[false,true]'`` etc.
+#: puts a ``SWITCHES`` key back.
 #: ``time_base`` is not a tracker parameter: ``seqinfo`` gives the tracker the sequence's
 #: frame rate, ``30fps`` pretends every source runs at 30 fps (times counted in frames).
 GRID: dict[str, list[object]] = {
@@ -91,7 +92,6 @@ GRID: dict[str, list[object]] = {
     "observation_reupdate": [False, True],
     "iou_gate_frame_rate_power": [0.0, 1.0],
     "appearance_mode": ["weighted-1.0", "adaptive"],
-    "camera_from_matches": [False, True],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
