@@ -70,11 +70,20 @@ BASE: dict[str, object] = {
     "iou_gate_frame_rate_power": 0.0,
     "score_fusion": "none",
     "coast_report": "all",
+    # Moving-camera options (issue 11), off: a grid point without them keeps its cache key.
+    "camera_from_matches": False,
+    "camera_prealign": False,
+    "coast_velocity_half_life": None,
+    "coast_freeze_size": False,
+    "direction_weight": 0.0,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
 #: Tried and dropped to keep a cold run near 15 min (numbers in results/loso_notes.md):
-#: max_age 8 s, iou_gate_frame_rate_power 0.5, NSA Kalman, BoT-SORT's min fusion.
+#: max_age 8 s, iou_gate_frame_rate_power 0.5, NSA Kalman, BoT-SORT's min fusion; and the
+#: moving-camera options, which lost (results/loso_motion_notes.md; camera_from_matches on
+#: the full grid in loso_motion_full.md): ``--fix 'camera_from_matches=[false,true]'`` etc.
+#: puts a ``SWITCHES`` key back.
 #: ``time_base`` is not a tracker parameter: ``seqinfo`` gives the tracker the sequence's
 #: frame rate, ``30fps`` pretends every source runs at 30 fps (times counted in frames).
 GRID: dict[str, list[object]] = {
@@ -108,24 +117,35 @@ SWITCHES: dict[str, list[object]] = {
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
+    "camera_from_matches": [False, True],
+    "camera_prealign": [False, True],
+    "coast_velocity_half_life": [None, 1.0],
+    "coast_freeze_size": [False, True],
+    "direction_weight": [0.0, 0.2],
 }
 
 
 def fixed_grid(grid: dict[str, list[object]], fixes: Sequence[str]) -> dict[str, list[object]]:
-    """``grid`` with the parameters named in ``fixes`` (``NAME=JSON`` each, e.g.
-    ``time_base="seqinfo"``) held at one value: a bounded run for exploration."""
+    """A copy of ``grid`` with each ``NAME=VALUE`` of ``fixes`` held at that value, or at a
+    JSON list of values (``NAME=[false,true]`` also brings a ``SWITCHES`` name that is not in
+    the grid into it): a bounded run for exploration. Values are JSON, else a bare string
+    (``time_base=seqinfo``), and must be among the grid's (or the switch's) values."""
     out = dict(grid)
     for fix in fixes:
         name, sep, text = fix.partition("=")
-        if not sep or name not in grid:
-            raise SystemExit(f"--fix wants NAME=VALUE with NAME one of {sorted(grid)}, got {fix!r}")
+        allowed = grid.get(name, SWITCHES.get(name))
+        if not sep or allowed is None:
+            known = sorted({*grid, *SWITCHES})
+            raise SystemExit(f"--fix wants NAME=VALUE with NAME one of {known}, got {fix!r}")
         try:
             value = json.loads(text)
         except json.JSONDecodeError:
-            value = text  # a bare string: time_base=seqinfo
-        if value not in grid[name]:
-            raise SystemExit(f"--fix {name}: {value!r} is not in the grid's {grid[name]}")
-        out[name] = [value]
+            value = text
+        values = value if isinstance(value, list) else [value]
+        wrong = [v for v in values if v not in allowed]
+        if wrong:
+            raise SystemExit(f"--fix {name}: {wrong!r} not among the values {allowed}")
+        out[name] = values
     return out
 
 
@@ -629,8 +649,9 @@ def main(argv: list[str] | None = None) -> None:
     )  # fmt: skip
     parser.add_argument("--stem", default="loso")
     parser.add_argument(
-        "--fix", action="append", default=[], metavar="NAME=VALUE",
-        help="hold a grid parameter at one of its values (repeatable), for a bounded run",
+        "--fix", action="append", default=[], metavar="KEY=VALUE",
+        help="hold a grid parameter at one value, or a JSON list of values (JSON, else a "
+        "string), for a bounded run; repeatable",
     )  # fmt: skip
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -648,7 +669,7 @@ def main(argv: list[str] | None = None) -> None:
     command = "python -m benchmarks.tuning.loso" + (
         " --pets-features <PETS09 yolov5n OSNet .npy>" if args.pets_features else ""
     )
-    command += "".join(f" --fix {fix}" for fix in args.fix)
+    command += "".join(f" --fix '{fix}'" for fix in args.fix)
     if args.stem != "loso":
         command += f" --stem {args.stem}"
     rep["command"], rep["seconds"] = command, seconds
