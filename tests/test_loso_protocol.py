@@ -8,15 +8,25 @@ from benchmarks.tuning import loso
 
 
 def test_fix_holds_a_grid_parameter_at_one_of_its_values() -> None:
-    grid = loso.fixed_grid(loso.GRID, ["time_base=seqinfo", "score_fusion=relative"])
-    assert grid["time_base"] == ["seqinfo"]
+    grid = loso.fixed_grid(loso.GRID, ["max_age=2.0", "score_fusion=relative"])
+    assert grid["max_age"] == [2.0]
     assert grid["score_fusion"] == ["relative"]
-    assert grid["max_age"] == loso.GRID["max_age"]
-    assert len(loso.configs(grid)) * 6 == len(loso.configs(loso.GRID))
-    assert loso.fixed_grid(loso.GRID, ["max_age=2.0"])["max_age"] == [2.0]
+    assert grid["report_misses"] == loso.GRID["report_misses"]
+    assert len(loso.configs(grid)) * 9 == len(loso.configs(loso.GRID))
+    assert loso.fixed_grid(loso.GRID, ["time_base=seqinfo"])["time_base"] == ["seqinfo"]
 
 
-@pytest.mark.parametrize("fix", ["nope=1", "max_age=3.0", "time_base"])
+def test_fix_may_list_values_and_bring_a_switch_back() -> None:
+    grid = loso.fixed_grid(loso.GRID, ['time_base=["seqinfo", "30fps"]'])
+    assert grid["time_base"] == ["seqinfo", "30fps"]
+    assert loso.fixed_grid(loso.GRID, ["direction_weight=[0.0,0.2]"])["direction_weight"] == [
+        0.0,
+        0.2,
+    ]
+    assert "direction_weight" not in loso.GRID  # a copy: the module's grid is untouched
+
+
+@pytest.mark.parametrize("fix", ["nope=1", "max_age=3.0", "time_base", "max_age=[2.0,3.0]"])
 def test_fix_rejects_unknown_names_and_values(fix: str) -> None:
     with pytest.raises(SystemExit, match="--fix"):
         loso.fixed_grid(loso.GRID, [fix])
