@@ -1,9 +1,11 @@
 """Speed work must not change what the tracker outputs: result files on real sequences are
 byte-for-byte those of the code before the tracker-only speed work (issue 12, item 6).
 
-The hashes were taken from ``tracker.io.mot.write_results`` files written by the code on main
-at f30a87b. A change that is meant to alter results (a new default, a fix) updates them and
-says so in its commit; a speed-up never should. Each sequence takes well under a second.
+The hashes were taken from ``tracker.io.mot.write_results`` files written with the defaults of
+LOSO round 3 (``score_fusion="score"``, ``coast_report="occluded"``; the speed work before them
+left f30a87b's files byte-identical). A change that is meant to alter results (a new default,
+a fix) updates them and says so in its commit; a speed-up never should. Each sequence takes
+well under a second.
 """
 
 from __future__ import annotations
@@ -21,29 +23,29 @@ CASES = {
     # name: (sequence folder under data/, detection file under data/, features, config)
     "MOT17-09-SDP npy": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True, {},
-        "be6474e41158a6522e4f040d5762b534e1d07a89996a8b2e1a549103292c2e18",
+        "cc2b49c2762a231b9a54f2a4f2558cbaa7df75d2136e7b422f094490123effd1",
     ),
     "MOT17-09-FRCNN npy": (
         "MOT17/train/MOT17-09-FRCNN", "MOT17/deep_sort_npy/MOT17-09-FRCNN.npy", True, {},
-        "2a47e10c35a3d2d9829747f18f9ad9c51899afe6ab65dbbbcc01d667ddefa00b",
+        "ae86069d97f86ba84b693778628844b2554f6cf7a95e68cb2e617776aad3253a",
     ),
     "MOT15 ADL-Rundle-6 det_frcnn motion-only": (
         "MOT15/train/ADL-Rundle-6", "MOT15/train/ADL-Rundle-6/det/det_frcnn.txt", False, {},
-        "22204357681cd999d1cf57a6e03bd24f3a209a7ec6f883555561329090d5d849",
+        "73e4d2bb28eee9dcc7fc90fac27a62efcbf6bd13b9a931041b16bccfbe983c48",
     ),
     "PETS09-S2L1 det_yolov5n motion-only": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False, {},
-        "9442501781c4e611d52db3458e933f54ea636406df4d17d31ec412e428546b8f",
+        "38b7eb291bde04f40529d67bc6f0c36857f6b570be7afa34fb0fbe273cc10b76",
     ),
     "MOT17-09-SDP npy, cascade + re-update": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"cascade": True, "observation_reupdate": True},
-        "8f4b42276dbd0020678d230b8095e364c38fd7ff5d955a0b162ae457017573be",
+        "940b0c56b97125a80d354770b60802dbd21e3cf34f5c280f3cc4f92d86776ea6",
     ),
     "MOT17-09-SDP npy, adaptive + EMA": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"appearance_fusion": "adaptive", "appearance": "ema", "appearance_weight": 0.5},
-        "339fcc1bf9dd0d66b2a2bb228ac022861d82b9bb3cd12697ca6f6d77353b964e",
+        "0a2fab402d1505f3696686cfda67db2c1ee023eae931280deb13f046b37760b4",
     ),
 }  # fmt: skip
 

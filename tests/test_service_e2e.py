@@ -236,7 +236,10 @@ def test_tracker_params_reach_the_streams_own_tracker(server: BackgroundServer) 
     frames = [ClientFrame(i + 1, data) for i, data in enumerate([*FRAMES[:6], blank])]
     with TrackerClient(server.target) as client:
         coasting = list(
-            client.track(frames, StreamOptions(policy="all", tracker={"report_misses": 2}))
+            client.track(
+                frames,
+                StreamOptions(policy="all", tracker={"report_misses": 2, "coast_report": "all"}),
+            )
         )[-1]
         strict = list(
             client.track(frames, StreamOptions(policy="all", tracker={"report_misses": 0}))
@@ -256,7 +259,9 @@ def test_the_streams_fps_turns_the_trackers_seconds_into_frames(server: Backgrou
     last = {}
     with TrackerClient(server.target) as client:
         for fps in (5.0, 30.0):
-            options = StreamOptions(policy="all", fps=fps, tracker={"report_misses": 0.2})
+            options = StreamOptions(
+                policy="all", fps=fps, tracker={"report_misses": 0.2, "coast_report": "all"}
+            )
             last[fps] = list(client.track(frames, options))[-1]
     assert len(last[5.0].track_ids) == 0
     assert sorted(last[30.0].track_ids.tolist()) == [1, 2, 3]

@@ -165,9 +165,9 @@ class DeepSortConfig:
     """Seconds a confirmed track missed by the detector is still reported, at its predicted
     position (``detection_index`` -1); 0 reports matched tracks only. Short on purpose: a
     prediction is only worth reporting for a gap of a few frames (6 at 30 fps, 1 at 7 fps),
-    beyond which a moving camera or a turning person makes it a false positive. LOSO: 0.2 s
-    beats 0 on the left-out mean over all units (58.70 vs 58.46); on MOT15 alone 0 is
-    slightly better (left-out combined 43.75 / 59.98 vs 43.61 / 59.11)."""
+    beyond which a moving camera or a turning person makes it a false positive; and only
+    while an occlusion explains the miss (``coast_report``). LOSO (benchmarks/results/
+    loso.md): left-out mean objective 60.90 at 0.2 s, 60.39 at 0, 60.56 at 0.5 s."""
     observation_reupdate: bool = False
     """OC-SORT's observation-centric re-update: when a track is matched again after a gap,
     re-run its filter through boxes interpolated between the last and the new detection,
@@ -198,7 +198,7 @@ class DeepSortConfig:
     appearance_refresh: float = 0.5
     """With ``appearance_skip_iou``: a track's appearance is learnt at least this often
     (seconds), so its gallery keeps up with the person."""
-    score_fusion: ScoreFusion = "none"
+    score_fusion: ScoreFusion = "score"
     """How a detection's score weighs its IoU where matching uses IoU (the main stage
     without features, or with IoU in the fusion, and the tentative stage; not the low-score
     stage, whose boxes are all weak): the IoU becomes ``IoU * weight``, so of two boxes that
@@ -216,15 +216,19 @@ class DeepSortConfig:
     frame-rate IoU gate at its default (power 1), ``score`` is preferred: left-out mean
     objective 58.52 against 58.27 off (``relative`` 58.36), MOT15 combined 43.90 / 59.28
     against 43.73 / 59.73. Over the full grid it is not (57.40 against 58.27): the folds that
-    leave PETS09 out then pick power 0, by 0.01 on the other units, and 7 fps PETS09 pays."""
-    coast_report: Literal["all", "occluded"] = "all"
+    leave PETS09 out then pick power 0, by 0.01 on the other units, and 7 fps PETS09 pays.
+    Default ``score``: the LOSO round with the power held at 1 (benchmarks/results/loso.md)
+    prefers it, left-out mean objective 60.99 against 60.84 off and 60.90 ``relative``."""
+    coast_report: Literal["all", "occluded"] = "occluded"
     """Which missed tracks ``report_misses`` reports. ``all``: every confirmed one.
     ``occluded``: only those whose predicted box overlaps a track seen in this frame (at
     least ``OCCLUSION_COVER`` of it covered), i.e. where an occlusion, or the detector's NMS
     between overlapping people, explains the miss. A miss nothing explains is more
     often a person who left, a false track or a moving camera, where the predicted box is a
     false positive; benchmarks whose ground truth keeps occluded people (MOT16/17) reward
-    reporting those behind others."""
+    reporting those behind others. LOSO (benchmarks/results/loso.md): left-out mean
+    objective 60.90 ``occluded`` against 59.98 ``all``; coasting output was under 50 %
+    precise on every MOT15 sequence with ``all`` (results/loso_crowd_notes.md)."""
     camera_from_matches: bool = False
     """Move the tracks nobody matched with the scene, using the tracker's own evidence (no
     frames needed): after the association, the matched confirmed tracks that were also seen in
