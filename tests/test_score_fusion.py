@@ -127,6 +127,7 @@ def test_score_fusion_travels_over_the_wire_and_is_checked_there() -> None:
 
     config = tracker_config(pb.TrackerParams(score_fusion="relative"), DeepSortConfig())
     assert config.score_fusion == "relative"
-    assert tracker_config(pb.TrackerParams(), DeepSortConfig()).score_fusion == "none"
+    unset = tracker_config(pb.TrackerParams(), DeepSortConfig())
+    assert unset.score_fusion == DeepSortConfig().score_fusion == "score"
     with pytest.raises(ConfigError, match="score_fusion must be"):
         tracker_config(pb.TrackerParams(score_fusion="fuse"), DeepSortConfig())

@@ -72,20 +72,15 @@ BASE: dict[str, object] = {
     "iou_gate_frame_rate_power": 0.0,
     "score_fusion": "none",
     "coast_report": "all",
-    # Moving-camera options (issue 11), off: a grid point without them keeps its cache key.
-    "camera_from_matches": False,
-    "camera_prealign": False,
-    "coast_velocity_half_life": None,
-    "coast_freeze_size": False,
-    "direction_weight": 0.0,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
 #: Decided by the round before (results/loso_notes.md, left-out numbers there) and held here
 #: to keep a cold run near 30 min: ``time_base`` seqinfo (times in seconds), the frame-rate
 #: IoU gate at power 1, scores 0.5 / 0.6. Tried and dropped: max_age 8 s, power 0.5, NSA
-#: Kalman, BoT-SORT's min fusion, and the moving-camera options but ``camera_from_matches``
-#: (results/loso_motion_notes.md). ``--fix NAME=[...]`` puts a value or a switch back.
+#: Kalman, BoT-SORT's min fusion, and the moving-camera options (camera motion from the
+#: matches, pre-alignment, coasting damping, OC-SORT's direction cost: results/
+#: loso_motion_notes.md and loso_round3_camera.md; removed from the tracker).
 #: ``time_base`` is not a tracker parameter: ``seqinfo`` gives the tracker the sequence's
 #: frame rate, ``30fps`` pretends every source runs at 30 fps (times counted in frames).
 GRID: dict[str, list[object]] = {
@@ -98,7 +93,6 @@ GRID: dict[str, list[object]] = {
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
-    "camera_from_matches": [False, True],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
@@ -120,11 +114,6 @@ SWITCHES: dict[str, list[object]] = {
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
-    "camera_from_matches": [False, True],
-    "camera_prealign": [False, True],
-    "coast_velocity_half_life": [None, 1.0],
-    "coast_freeze_size": [False, True],
-    "direction_weight": [0.0, 0.2],
 }
 
 

@@ -4,8 +4,7 @@ Per frame (each step a method of ``DeepSort``, in this order in ``update``):
 
 1. accept the detections (validated; below ``min_score`` dropped);
 2. move the tracks with the camera, if the caller measured its motion;
-3. predict every track with the Kalman filter (coasting tracks damped, if configured; with
-   ``camera_prealign`` then shifted by the camera shift their unambiguous pairs measure);
+3. predict every track with the Kalman filter;
 4. match confirmed tracks to confident detections on the fused cost
    ``w * cosine + (1 - w) * (1 - IoU)`` (or an adaptive weight), gated by the Mahalanobis
    distance, the appearance threshold and the class, either level by level (DeepSORT's
@@ -14,9 +13,7 @@ Per frame (each step a method of ``DeepSort``, in this order in ``update``):
    detections on IoU alone;
 6. (ByteTrack's idea) match the tracks still unmatched to low-score detections on IoU,
    which recovers people behind partial occlusion without starting tracks from noise;
-7. (``camera_from_matches``) move the unmatched tracks by the camera shift the matched
-   ones measured;
-8. update matched tracks (optionally re-running a gap first, OC-SORT's ORU), mark the rest
+7. update matched tracks (optionally re-running a gap first, OC-SORT's ORU), mark the rest
    missed, start tracks from unmatched confident detections, drop deleted ones.
 
 Without features (``features=None``) step 4 uses ``1 - IoU`` with the same gates: the tracker
@@ -81,17 +78,6 @@ OCCLUSION_COVER = 0.3
 #: at which appearance alone decides (below it, IoU takes the rest of the weight).
 APPEARANCE_SEPARATION = 0.1
 
-#: ``camera_from_matches`` / ``camera_prealign``: fewest track/detection pairs a camera
-#: shift is estimated from (a median of fewer is one person's own acceleration), and how
-#: many standard errors of the median are taken off the estimate before it is applied (a
-#: soft threshold; the standard error is at least the one the Kalman filter expects).
-MIN_CAMERA_MATCHES = 4
-CAMERA_SIGNIFICANCE = 1.0
-
-#: ``camera_prealign``: the least IoU a mutual-best track/detection pair needs to count as
-#: evidence of the camera's motion (below it the pair may be two different people).
-PREALIGN_MIN_IOU = 0.3
-
 
 @dataclass(frozen=True)
 class DeepSortConfig:
@@ -126,7 +112,7 @@ class DeepSortConfig:
     features that come without an embedder (e.g. deep_sort ``.npy`` files)."""
     appearance_weight: float = 1.0
     """``w`` in ``w * cosine + (1 - w) * (1 - IoU)`` (``appearance_fusion="weighted"``)."""
-    appearance_fusion: Literal["weighted", "adaptive"] = "weighted"
+    appearance_fusion: Literal["weighted", "adaptive"] = "adaptive"
     """How appearance and IoU combine in the main stage. ``weighted``: DeepSORT's
     ``w * cosine + (1 - w) * (1 - IoU)`` with no IoU gate, so a lost track can be found
     again by appearance anywhere inside the motion gate. ``adaptive``: per pair, appearance
@@ -134,11 +120,12 @@ class DeepSortConfig:
     margin is how far the best cosine distance in the pair's row and column is ahead of the
     second best; IoU takes the rest (see ``affinity.adaptive_fused_cost``). Where appearance
     cannot tell the candidates apart (a weak embedder, similar clothes) motion decides.
-    LOSO: with the default IoU gate and no re-update, ``weighted`` keeps re-ID above
-    motion-only on MOT17-09 FRCNN, SDP and PETS09 + OSNet and scores higher there;
-    ``adaptive`` is the fusion that keeps re-ID above motion-only on SDP in the other
-    configurations (with ``observation_reupdate``: 56.91 / 71.76 against motion-only
-    55.44 / 69.68, where ``weighted`` falls to 54.96 / 67.25), but loses IDF1 on PETS09."""
+    LOSO (benchmarks/results/loso.md): a near tie on the left-out mean objective, 61.15
+    ``adaptive`` against 61.13 ``weighted``, both keeping re-ID above motion-only
+    everywhere. In sample ``adaptive`` gains MOT17-09-SDP (57.07 / 71.89 against 55.36 /
+    67.66) and loses PETS09 + OSNet (57.72 / 77.87 against 59.07 / 80.50): it leans on
+    motion where deep_sort's features are weak, and does not trust OSNet x0.25's as much
+    as they deserve on PETS09."""
     appearance: Literal["gallery", "ema"] = "gallery"
     """Cosine distance to the nearest of the last ``gallery_budget`` features, or to an
     exponential moving average of them."""
@@ -229,55 +216,6 @@ class DeepSortConfig:
     reporting those behind others. LOSO (benchmarks/results/loso.md): left-out mean
     objective 60.90 ``occluded`` against 59.98 ``all``; coasting output was under 50 %
     precise on every MOT15 sequence with ``all`` (results/loso_crowd_notes.md)."""
-    camera_from_matches: bool = False
-    """Move the tracks nobody matched with the scene, using the tracker's own evidence (no
-    frames needed): after the association, the matched confirmed tracks that were also seen in
-    the previous frame say how far the camera moved beyond what their velocities predicted (a
-    robust median shift, ``_camera_shift``); the unmatched tracks get the same shift and the
-    velocity change the tracked ones learn from it, so a coasting track does not stay where the
-    image used to be. The estimate is soft-thresholded by its standard error (at least the
-    Kalman filter's expectation) and needs at least ``MIN_CAMERA_MATCHES`` matches, so on a
-    static camera it is mostly zero (it changes nothing on TUD, MOT17-09 or PETS09 + YOLOv5n; it
-    does act on PETS09-S2L1's 7 fps Faster R-CNN boxes, whose crowd moves alike). LOSO
-    (benchmarks/results/loso_motion.md, reduced grid, the other new options off): left-out MOT15
-    combined 43.37 / 59.04 off, 43.92 / 58.78 on; mean objective over all units 58.52 / 58.66;
-    in sample it moves ETH-Sunnyday 54.76 / 74.31 -> 55.19 / 74.95 and PETS09-S2L1 40.55 / 54.47
-    -> 42.13 / 58.03 and leaves TUD, KITTI-17 and MOT17-09 as they were. On the full grid
-    (loso_motion_full.md) it loses: left-out MOT15 combined 43.73 / 59.72 off, 43.38 / 57.83 on,
-    mean 58.27 / 58.03 (with ``observation_reupdate`` and ``adaptive`` PETS09-S2L1 drops 41.67
-    -> 40.44 HOTA), so it stays off. The first version (with a zoom term and no Kalman floor)
-    moved tracks on static cameras."""
-    coast_velocity_half_life: float | None = None
-    """While a track coasts (missed in the previous frame), its velocity halves every this
-    many seconds (OC-SORT / ByteTrack let a lost box fly on; a decayed velocity keeps it near
-    where it vanished). ``None`` keeps the constant-velocity model. LOSO: 1 s loses
-    (left-out MOT15 combined 41.63 / 55.92 against 43.92 / 58.78 without,
-    benchmarks/results/loso_motion_halflife.md); 0.5 s in sample cost ETH-Sunnyday 2.2 HOTA.
-    A coasting track that slows down falls behind the person it follows."""
-    coast_freeze_size: bool = False
-    """While a track coasts, its size velocities (aspect ratio and height) are zeroed, as
-    ByteTrack does for tracks that are not tracked: a box growing or shrinking on a
-    one-frame trend would otherwise keep doing so for the whole gap. LOSO: it loses
-    (left-out mean objective 57.37 against 58.66 without; TUD-Stadtmitte 51.1 -> 48.2 HOTA):
-    our coasting is short and a walking person's height trend is real."""
-    camera_prealign: bool = False
-    """Before the association, align all tracks with the camera's motion this frame,
-    estimated (as ``camera_from_matches`` does) from the unambiguous pairs: confirmed tracks
-    seen in the previous frame and confident detections that are each other's best IoU, at
-    least ``PREALIGN_MIN_IOU``. BoT-SORT's camera-motion compensation without the frames: a
-    jerk of a hand-held or vehicle camera then costs no IoU match. LOSO: it loses (left-out
-    MOT15 combined 42.47 / 56.28 against 43.92 / 58.78 without): it gains KITTI-17
-    (47.4 -> 49.3 HOTA) but shifting every track on PETS09-S2L1's static camera costs 5 HOTA;
-    with a 2-SE threshold it no longer changes anything on the development sequences."""
-    direction_weight: float = 0.0
-    """OC-SORT's direction consistency (OCM) in the motion-only main stage: a pair's
-    ``1 - IoU`` is lowered by ``weight * score * (pi/2 - angle) / pi``, where ``angle`` is
-    between the track's velocity at its last observation and the direction from that
-    observation to the detection (raised, up to the gate, when they disagree). It tells
-    apart two people crossing, whose boxes overlap both predictions after a gap. 0 turns it
-    off (OC-SORT uses 0.2); tracks without a velocity get no term. LOSO: 0.2 loses
-    (left-out MOT15 combined 43.47 / 58.44 against 43.92 / 58.78 at 0; it helps TUD, costs
-    ETH-Sunnyday and KITTI-17)."""
 
     def __post_init__(self) -> None:
         problems = _check_fields(self)
@@ -319,21 +257,11 @@ _RANGES: dict[str, tuple[float, float]] = {
     "max_appearance_distance": (0.0, 2.0),
     "appearance_skip_iou": (0.0, 1.0),
     "appearance_refresh": (0.0, MAX_SECONDS),
-    "coast_velocity_half_life": (1e-3, MAX_SECONDS),
-    "direction_weight": (0.0, 1.0),
     "n_init": (1, MAX_N_INIT),
     "gallery_budget": (1, MAX_GALLERY_BUDGET),
 }
 _INTEGERS = ("n_init", "gallery_budget")
-_OPTIONAL = ("max_appearance_distance", "appearance_skip_iou", "coast_velocity_half_life")
-_BOOLEANS = (
-    "cascade",
-    "class_aware",
-    "observation_reupdate",
-    "camera_from_matches",
-    "camera_prealign",
-    "coast_freeze_size",
-)
+_BOOLEANS = ("cascade", "class_aware", "observation_reupdate")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "score_fusion": SCORE_FUSIONS,
     "appearance": ("gallery", "ema"),
@@ -355,7 +283,7 @@ def _check_fields(config: DeepSortConfig) -> list[str]:
             problems.append(f"{name} must be {spelled}, got {getattr(config, name)!r}")
     for name, (low, high) in _RANGES.items():
         value = getattr(config, name)
-        if value is None and name in _OPTIONAL:
+        if value is None and name in ("max_appearance_distance", "appearance_skip_iou"):
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             problems.append(f"{name} must be a number, got {value!r}")
@@ -463,9 +391,6 @@ class DeepSort:
         self.tracks = TrackTable(self.config.gallery_budget if uses_gallery else 0)
         self._next_id = 1
         self._refresh_frames = max(1, int(self.config.appearance_refresh * self.frame_rate + 1e-6))
-        half_life = self.config.coast_velocity_half_life
-        # Per-frame velocity factor of a coasting track (``coast_velocity_half_life``).
-        self._coast_decay = None if half_life is None else 0.5 ** (1.0 / (half_life * fps))
         # The prediction ``detections_needing_appearance`` made for the coming frame, reused
         # by ``update`` (predict is deterministic) as long as nothing changed in between.
         self._frames_seen = 0
@@ -557,14 +482,10 @@ class DeepSort:
             self._prediction = None  # it predicted the tracks where the camera had left them
         self._compensate(camera_motion)
         self._predict()
-        if self.config.camera_prealign:
-            self._prealign(dets)
         frame = self._affinities(dets)
         left = self._match_confirmed(frame)
         left = self._match_tentative_and_recent(frame, left)
         left = self._match_low_score(frame, left)
-        if self.config.camera_from_matches:
-            self._follow_camera(frame, left)
         self._update_matched(frame)
         self.tracks.mark_missed(left, self._max_age)
         self._start_tracks(frame)
@@ -629,86 +550,9 @@ class DeepSort:
         ``update`` asks first."""
         n = self.tracks.n
         if self._prediction is None or self._prediction[0] != self._frames_seen:
-            mean = self._damp_coasting(self.tracks.mean[:n])
-            mean, cov = self._predict_states(mean, self.tracks.cov[:n])
+            mean, cov = self._predict_states(self.tracks.mean[:n], self.tracks.cov[:n])
             self._prediction = (self._frames_seen, mean, cov)
         return self._prediction[1], self._prediction[2]
-
-    def _damp_coasting(self, mean: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The states of tracks missed in the previous frame with their velocities decayed
-        (``coast_velocity_half_life``) and their size velocities zeroed
-        (``coast_freeze_size``); ``mean`` itself when neither option is on."""
-        cfg = self.config
-        if self._coast_decay is None and not cfg.coast_freeze_size:
-            return mean
-        coasting = self.tracks.misses[: len(mean)] >= 1
-        if not coasting.any():
-            return mean
-        mean = mean.copy()
-        if self._coast_decay is not None:
-            mean[coasting, 4:] *= self._coast_decay
-        if cfg.coast_freeze_size:
-            mean[coasting, 6:] = 0.0
-        return mean
-
-    def _follow_camera(self, frame: _Frame, unmatched: IntArray) -> None:
-        """``camera_from_matches``: move the unmatched tracks by the camera shift the
-        matched ones measured this frame, and give them the velocity change the matched
-        ones learn from it (nothing when there is too little evidence)."""
-        rows, cols, _ = frame.matches.arrays()
-        table = self.tracks
-        # Confirmed tracks matched in this frame and the previous one: a one-step
-        # prediction (a track back from a gap carries its own drift).
-        steady = (table.states[rows] == CONFIRMED) & (table.misses[rows] == 1)
-        rows, measured = rows[steady], frame.xyah[cols[steady]]
-        shift = _camera_shift(table.mean[rows, :4], self._innovation_spread(rows), measured)
-        if shift is None or len(unmatched) == 0:
-            return
-        # The velocity the tracked ones learn from this frame (median of their Kalman
-        # corrections), so a camera that starts to pan keeps moving a lost track.
-        corrected, _ = self.kf.update(table.mean[rows], table.cov[rows], measured)
-        velocity = _shrunk_median(corrected[:, 4:6] - table.mean[rows, 4:6], CAMERA_SIGNIFICANCE)
-        velocity[shift == 0.0] = 0.0  # no evidence of a shift on that axis, no new velocity
-        self._shift_rows(unmatched, shift)
-        table.mean[unmatched, 4:6] += velocity
-
-    def _prealign(self, dets: Detections) -> None:
-        """``camera_prealign``: shift every predicted track by the camera shift measured on
-        the unambiguous track/detection pairs of this frame (nothing without enough)."""
-        table = self.tracks
-        n = table.n
-        high = _flatnonzero(dets.scores >= self.config.high_score)
-        steady = _flatnonzero((table.states[:n] == CONFIRMED) & (table.misses[:n] == 1))
-        if len(high) < MIN_CAMERA_MATCHES or len(steady) < MIN_CAMERA_MATCHES:
-            return
-        iou = iou_matrix(xyah_to_xyxy(table.mean[steady, :4]), dets.boxes[high])
-        if self.config.class_aware:
-            iou[table.classes[steady, None] != dets.classes[high][None, :]] = 0.0
-        best_det = iou.argmax(axis=1)
-        rows = np.arange(len(steady))
-        mutual = (iou.argmax(axis=0)[best_det] == rows) & (iou[rows, best_det] >= PREALIGN_MIN_IOU)
-        pairs = steady[mutual]
-        shift = _camera_shift(
-            table.mean[pairs, :4],
-            self._innovation_spread(pairs),
-            xyxy_to_xyah(dets.boxes[high[best_det[mutual]]]),
-        )
-        if shift is not None:
-            self._shift_rows(np.arange(n), shift)
-
-    def _innovation_spread(self, rows: IntArray) -> NDArray[np.float64]:
-        """Standard deviations of ``cx, cy, h`` the filter expects of the given tracks'
-        measurements this frame, ``(len(rows), 3)`` (the scale of an ordinary residual)."""
-        table = self.tracks
-        _, projected_cov = self.kf.project(table.mean[rows], table.cov[rows])
-        return np.sqrt(np.diagonal(projected_cov, axis1=1, axis2=2)[:, [0, 1, 3]])
-
-    def _shift_rows(self, rows: IntArray, shift: NDArray[np.float64]) -> None:
-        """Move the given tracks (state and re-update anchor) by ``shift`` pixels."""
-        table = self.tracks
-        table.mean[rows, :2] += shift
-        table.observed_mean[rows, :2] += shift
-        table.observation[rows, :2] += shift
 
     def _affinities(self, dets: Detections) -> _Frame:
         table = self.tracks
@@ -815,7 +659,7 @@ class DeepSort:
             mean, cov = self._reupdate(rows, measurements, mean, cov)
         mean, cov = self.kf.update(mean, cov, measurements)
         table.mark_hit(rows, mean, cov, dets.scores[cols], dets.index[cols], cfg.n_init)
-        if cfg.observation_reupdate or cfg.direction_weight > 0:  # read by those only
+        if cfg.observation_reupdate:  # the anchor is read by the re-update only
             table.remember_observation(rows, measurements)
         if (
             dets.features is not None
@@ -965,8 +809,6 @@ class DeepSort:
             else:  # the weighted IoU must pass the gate too
                 cost = iou_cost(match_iou, self._max_iou_distance, sub_feasible)
             limit = self._max_iou_distance
-            if cfg.direction_weight > 0:
-                self._direction_consistency(cost, limit, rows, cols, frame)
         else:
             appearance = self._appearance_distance(rows, dets.features[cols], sub_feasible)
             if cfg.appearance_fusion == "adaptive":
@@ -989,28 +831,6 @@ class DeepSort:
                     cfg.appearance_skip_iou,
                 )  # fmt: skip
         return self._assign(cost, limit, rows)
-
-    def _direction_consistency(
-        self,
-        cost: NDArray[np.float64],
-        limit: float,
-        rows: IntArray,
-        cols: IntArray,
-        frame: _Frame,
-    ) -> None:
-        """``direction_weight`` (OC-SORT's OCM), in place on the feasible pairs of ``cost``:
-        minus ``weight * score * (pi/2 - angle) / pi``, kept within ``[0, limit]`` so that
-        the term re-ranks pairs the IoU gate allows and never opens or closes the gate."""
-        table = self.tracks
-        velocity = table.observed_mean[rows, 4:6]
-        heading = velocity / (np.linalg.norm(velocity, axis=1, keepdims=True) + 1e-6)
-        offset = frame.xyah[None, cols, :2] - table.observation[rows, None, :2]
-        towards = offset / (np.linalg.norm(offset, axis=2, keepdims=True) + 1e-6)
-        cosine = np.clip((heading[:, None, :] * towards).sum(axis=2), -1.0, 1.0)
-        bonus = (math.pi / 2 - np.arccos(cosine)) / math.pi
-        bonus *= self.config.direction_weight * frame.dets.scores[cols][None, :]
-        feasible = cost <= limit
-        cost[feasible] = np.clip(cost[feasible] - bonus[feasible], 0.0, limit)
 
     def _assign(self, cost: NDArray[np.float64], limit: float, rows: IntArray) -> Assignment:
         """The main stage's assignment: cascade by time since update, or one global one."""
@@ -1088,37 +908,3 @@ def _motion_cost_without_appearance(
     sub_iou = iou[:, missing]
     allowed = feasible[:, missing] & (sub_iou >= min_iou)
     cost[:, missing] = np.where(allowed, (1.0 - sub_iou) * limit, INFEASIBLE)
-
-
-def _shrunk_median(
-    samples: NDArray[np.float64], significance: float, floor: NDArray[np.float64] | None = None
-) -> NDArray[np.float64]:
-    """Per column of ``samples`` (n, k): the median moved towards zero by ``significance``
-    standard errors of the median (``1.2533 * 1.4826 * MAD / sqrt(n)``, at least ``floor``),
-    never past it."""
-    median = np.median(samples, axis=0)
-    mad = np.median(np.abs(samples - median), axis=0)
-    error = 1.2533 * 1.4826 * mad / math.sqrt(len(samples))
-    if floor is not None:
-        error = np.maximum(error, floor)
-    return np.sign(median) * np.maximum(np.abs(median) - significance * error, 0.0)
-
-
-def _camera_shift(
-    predicted: NDArray[np.float64], spread: NDArray[np.float64], measured: NDArray[np.float64]
-) -> NDArray[np.float64] | None:
-    """The image shift that takes ``predicted`` xyah boxes to ``measured`` ones: the median
-    centre offset, shrunk towards zero by ``CAMERA_SIGNIFICANCE`` standard errors of the
-    median (from the MAD), so noise and a few people changing pace give no motion. The
-    standard error is at least what the Kalman filter expects of the median of these
-    residuals (``spread``: each pair's innovation standard deviations of ``cx, cy, h``), so
-    a group walking alike on a static camera, whose residuals agree with each other but stay
-    within the filter's noise, is no camera motion either. Translation only: a zoom (a
-    camera moving forward) scales each person by their own depth, not by one factor.
-    ``None`` for no shift or fewer than ``MIN_CAMERA_MATCHES`` pairs."""
-    n = len(predicted)
-    if n < MIN_CAMERA_MATCHES:
-        return None
-    floor = 1.2533 * np.median(spread[:, :2], axis=0) / math.sqrt(n)
-    shift = _shrunk_median(measured[:, :2] - predicted[:, :2], CAMERA_SIGNIFICANCE, floor)
-    return shift if shift.any() else None
