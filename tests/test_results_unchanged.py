@@ -2,9 +2,8 @@
 byte-for-byte those of the code before the tracker-only speed work (issue 12, item 6).
 
 The hashes were taken from ``tracker.io.mot.write_results`` files written with the defaults of
-LOSO round 3 (``score_fusion="score"``, ``coast_report="occluded"``,
-``appearance_fusion="adaptive"``; the speed work before them left f30a87b's files
-byte-identical). A change that is meant to alter results (a new default,
+LOSO round 3 (``score_fusion="score"``, ``coast_report="occluded"``; the speed work before
+them left f30a87b's files byte-identical). A change that is meant to alter results (a new default,
 a fix) updates them and says so in its commit; a speed-up never should. Each sequence takes
 well under a second.
 """
@@ -24,11 +23,11 @@ CASES = {
     # name: (sequence folder under data/, detection file under data/, features, config)
     "MOT17-09-SDP npy": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True, {},
-        "06b4d225dea072cee1a9d4e0262d080be9d780c272613264b23b970d392345f7",
+        "cc2b49c2762a231b9a54f2a4f2558cbaa7df75d2136e7b422f094490123effd1",
     ),
     "MOT17-09-FRCNN npy": (
         "MOT17/train/MOT17-09-FRCNN", "MOT17/deep_sort_npy/MOT17-09-FRCNN.npy", True, {},
-        "47b7bba44a287ee77656fdd3e6e0f7f8919705492bd87ce7b6581a426f42245a",
+        "ae86069d97f86ba84b693778628844b2554f6cf7a95e68cb2e617776aad3253a",
     ),
     "MOT15 ADL-Rundle-6 det_frcnn motion-only": (
         "MOT15/train/ADL-Rundle-6", "MOT15/train/ADL-Rundle-6/det/det_frcnn.txt", False, {},
@@ -41,7 +40,7 @@ CASES = {
     "MOT17-09-SDP npy, cascade + re-update": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"cascade": True, "observation_reupdate": True},
-        "09b04412972ca44433e6c890072dde1027da81bfae0b21b58ab429de8bf8c1ab",
+        "940b0c56b97125a80d354770b60802dbd21e3cf34f5c280f3cc4f92d86776ea6",
     ),
     "MOT17-09-SDP npy, adaptive + EMA": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,

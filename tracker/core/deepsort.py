@@ -112,7 +112,7 @@ class DeepSortConfig:
     features that come without an embedder (e.g. deep_sort ``.npy`` files)."""
     appearance_weight: float = 1.0
     """``w`` in ``w * cosine + (1 - w) * (1 - IoU)`` (``appearance_fusion="weighted"``)."""
-    appearance_fusion: Literal["weighted", "adaptive"] = "adaptive"
+    appearance_fusion: Literal["weighted", "adaptive"] = "weighted"
     """How appearance and IoU combine in the main stage. ``weighted``: DeepSORT's
     ``w * cosine + (1 - w) * (1 - IoU)`` with no IoU gate, so a lost track can be found
     again by appearance anywhere inside the motion gate. ``adaptive``: per pair, appearance
@@ -120,12 +120,13 @@ class DeepSortConfig:
     margin is how far the best cosine distance in the pair's row and column is ahead of the
     second best; IoU takes the rest (see ``affinity.adaptive_fused_cost``). Where appearance
     cannot tell the candidates apart (a weak embedder, similar clothes) motion decides.
-    LOSO (benchmarks/results/loso.md): a near tie on the left-out mean objective, 61.15
-    ``adaptive`` against 61.13 ``weighted``, both keeping re-ID above motion-only
-    everywhere. In sample ``adaptive`` gains MOT17-09-SDP (57.07 / 71.89 against 55.36 /
-    67.66) and loses PETS09 + OSNet (57.72 / 77.87 against 59.07 / 80.50): it leans on
-    motion where deep_sort's features are weak, and does not trust OSNet x0.25's as much
-    as they deserve on PETS09."""
+    LOSO (benchmarks/results/loso.md): a tie on the left-out mean objective, 61.15
+    ``adaptive`` against 61.13 ``weighted``; in sample ``adaptive`` gains MOT17-09-SDP
+    (57.07 / 71.89 against 55.36 / 67.66) and loses PETS09 + OSNet (57.72 / 77.87 against
+    59.07 / 80.50). The LOSO units embed every detection; the product path skips the
+    unambiguous ones (``appearance_skip_iou``), and there ``adaptive`` breaks the re-ID rule:
+    ``tracker track`` on PETS09-S2L1 with YOLOv5n boxes and OSNet gives 54.80 / 71.54, below
+    motion-only (56.24 / 75.97), where ``weighted`` gives 59.09 / 80.65. So ``weighted``."""
     appearance: Literal["gallery", "ema"] = "gallery"
     """Cosine distance to the nearest of the last ``gallery_budget`` features, or to an
     exponential moving average of them."""
