@@ -123,7 +123,10 @@ def fused_cost(
     recoverable by how it looks.
     """
     iou_distance = 1.0 - iou
-    cost = appearance_weight * appearance + (1.0 - appearance_weight) * iou_distance
+    # Pairs the gallery was not asked about carry inf; at weight 0 that is 0 * inf = nan,
+    # which the gate below replaces (inf is above any appearance gate).
+    with np.errstate(invalid="ignore"):
+        cost = appearance_weight * appearance + (1.0 - appearance_weight) * iou_distance
     gate = appearance > max_appearance_distance
     if max_iou_distance is not None:
         gate |= iou_distance > max_iou_distance
