@@ -24,6 +24,7 @@ from benchmarks.peers import PeerTracker, SequenceInfo
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 DATA = SHARED / "data"
+PETS09 = DATA / "MOT15" / "train" / "PETS09-S2L1"  # the sequence with frames (img1/)
 RESULTS = REPO / "benchmarks" / "results"
 
 

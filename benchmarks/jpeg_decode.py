@@ -14,15 +14,11 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-from benchmarks.harness import environment, save
-
-REPO = Path(__file__).resolve().parents[1]
-PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
+from benchmarks.harness import PETS09, environment, save
 
 
 def main() -> None:
@@ -33,7 +29,7 @@ def main() -> None:
     import simplejpeg
 
     cv2.setNumThreads(1)
-    data = [p.read_bytes() for p in sorted((PETS / "img1").glob("*.jpg"))[: args.frames]]
+    data = [p.read_bytes() for p in sorted((PETS09 / "img1").glob("*.jpg"))[: args.frames]]
 
     def scaled(width: int, height: int) -> Callable[[bytes], np.ndarray]:
         return lambda b: simplejpeg.decode_jpeg(

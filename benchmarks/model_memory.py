@@ -14,10 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.harness import environment, save
+from benchmarks.harness import PETS09, environment, save
 
 REPO = Path(__file__).resolve().parents[1]
-PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
 
 CHILD = """
 import sys
@@ -38,7 +37,7 @@ for line in Path("/proc/self/status").read_text().splitlines():
 
 def measure(runtime: str, frames: int) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, runtime, str(PETS / "img1"), str(frames)],
+        [sys.executable, "-c", CHILD, runtime, str(PETS09 / "img1"), str(frames)],
         check=True, capture_output=True, text=True, cwd=REPO,
     ).stdout  # fmt: skip
     values = dict(line.split(":") for line in out.splitlines() if line.startswith("Vm"))

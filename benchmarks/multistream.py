@@ -21,13 +21,10 @@ import platform
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import environment, save
+from benchmarks.harness import PETS09, environment, save
 
-REPO = Path(__file__).resolve().parents[1]
-PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
 N_PETS = 795
 LIVE_FPS = 7.0  # PETS09-S2L1's frame rate
 
@@ -97,7 +94,7 @@ def main() -> None:
 
     from tracker.service.settings import ServerSettings
 
-    jpegs = [(PETS / "img1" / f"{i:06d}.jpg").read_bytes() for i in range(1, N_PETS + 1)]
+    jpegs = [(PETS09 / "img1" / f"{i:06d}.jpg").read_bytes() for i in range(1, N_PETS + 1)]
     settings = ServerSettings(
         host="127.0.0.1", port=0, metrics_port=0, device=args.device, runtime=args.runtime,
         torch_threads=args.torch_threads, detector="yolov5", embedder="osnet",

@@ -24,8 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
-REPO = Path(__file__).resolve().parents[1]
-PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
+from benchmarks.harness import PETS09
+
 EMBEDDERS = ("osnet", "dsr-mobilenet")
 
 #: (BGR image, (N, 4) xyxy boxes) -> (N, D) features
@@ -135,7 +135,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     embed = osnet_embed(args.threads) if args.embedder == "osnet" else dsr_mobilenet_embed()
-    array = feature_rows(args.dets, PETS / "img1", embed)
+    array = feature_rows(args.dets, PETS09 / "img1", embed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.save(args.out, array)
     print(f"wrote {args.out}: {array.shape[0]} detections x {array.shape[1] - 10}-d features")

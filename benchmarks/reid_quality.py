@@ -20,21 +20,21 @@ import cv2
 import numpy as np
 import torch
 
+from benchmarks.harness import PETS09
 from tracker.device import set_torch_threads
 from tracker.reid import build_embedder, crop_boxes
 
 REPO = Path(__file__).resolve().parents[1]
-PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
 EMBEDDERS = ("osnet", "osnet-market", "market-cnn", "mobilenetv2")
 EXPECTED = {"osnet": 61, "osnet-market": 56, "market-cnn": 53, "mobilenetv2": 51}
 
 
 def load_crops(starts: range) -> list[tuple[np.ndarray, list, np.ndarray, list]]:
-    gt = np.loadtxt(PETS / "gt" / "gt.txt", delimiter=",")
+    gt = np.loadtxt(PETS09 / "gt" / "gt.txt", delimiter=",")
 
     def frame_crops(frame: int) -> tuple[np.ndarray, list]:
         rows = gt[gt[:, 0] == frame]
-        image = cv2.imread(str(PETS / "img1" / f"{frame:06d}.jpg"))
+        image = cv2.imread(str(PETS09 / "img1" / f"{frame:06d}.jpg"))
         boxes = np.c_[rows[:, 2:4], rows[:, 2:4] + rows[:, 4:6]]
         return rows[:, 1].astype(int), crop_boxes(image, boxes)
 

@@ -18,26 +18,23 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-from benchmarks.harness import environment, markdown_table, save
+from benchmarks.harness import PETS09, environment, markdown_table, save
 
-REPO = Path(__file__).resolve().parents[1]
-PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
 RUNTIMES = ("torch", "onnx", "openvino")
 
 
 def load_inputs(frames: int) -> tuple[list[np.ndarray], list[list[np.ndarray]]]:
     from tracker.reid import crop_boxes
 
-    rows = np.loadtxt(PETS / "det" / "det_yolov5n.txt", delimiter=",")
+    rows = np.loadtxt(PETS09 / "det" / "det_yolov5n.txt", delimiter=",")
     indices = np.linspace(1, 795, frames).astype(int)
     images, crops = [], []
     for index in indices:
-        image = cv2.imread(str(PETS / "img1" / f"{index:06d}.jpg"))
+        image = cv2.imread(str(PETS09 / "img1" / f"{index:06d}.jpg"))
         dets = rows[(rows[:, 0] == index) & (rows[:, 6] >= 0.6)]
         boxes = np.c_[dets[:, 2:4], dets[:, 2:4] + dets[:, 4:6]]
         images.append(image)

@@ -32,12 +32,11 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from benchmarks.harness import PETS09
 from tracker.client import ClientFrame
 from tracker.detect.base import FrameDetections
 from tracker.detect.public import detections_by_frame
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-PETS = SHARED / "data" / "MOT15" / "train" / "PETS09-S2L1"
 RESULTS = Path(__file__).resolve().parent / "results"
 N_PETS = 795
 
@@ -49,8 +48,8 @@ class Pets:
 
     @staticmethod
     def load() -> Pets:
-        jpegs = [(PETS / "img1" / f"{i:06d}.jpg").read_bytes() for i in range(1, N_PETS + 1)]
-        return Pets(jpegs, detections_by_frame(PETS / "det" / "det_yolov5n.txt"))
+        jpegs = [(PETS09 / "img1" / f"{i:06d}.jpg").read_bytes() for i in range(1, N_PETS + 1)]
+        return Pets(jpegs, detections_by_frame(PETS09 / "det" / "det_yolov5n.txt"))
 
     def dets(self, frame_id: int) -> FrameDetections:
         return self.detections.get((frame_id - 1) % N_PETS + 1, FrameDetections.empty())

@@ -18,10 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.harness import environment, save
-
-REPO = Path(__file__).resolve().parents[1]
-PETS = REPO.parent / "shared" / "data" / "MOT15" / "train" / "PETS09-S2L1"
+from benchmarks.harness import PETS09, environment, save
 
 
 def main() -> None:
@@ -45,7 +42,7 @@ def main() -> None:
     detector = build_detector("yolov5", device="cpu", score_threshold=0.1, runtime=args.runtime)
     embedder = build_embedder("osnet", device="cpu", runtime=args.runtime)
     pipeline = Pipeline(detector, embedder)
-    source = MotSequenceSource(PETS)
+    source = MotSequenceSource(PETS09)
     fps: dict[str, list[float]] = {"sequential": [], "staged": []}
     identical = True
     with tempfile.TemporaryDirectory() as tmp:

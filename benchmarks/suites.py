@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.harness import SHARED
 from tracker.core import DeepSortConfig
 from tracker.eval import EvalResult, evaluate
 from tracker.io.mot import read_detections, read_seqinfo, write_results
 from tracker.offline import track_detections
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 MOT15_DEV = (
     "ADL-Rundle-6",
     "ETH-Sunnyday",
