@@ -19,13 +19,12 @@ import argparse
 import os
 import platform
 import sys
-import threading
 import time
 from typing import Any
 
 from benchmarks.harness import PETS09, environment, save
+from benchmarks.service_common import N_PETS, paced, percentile_ms, run_in_threads
 
-N_PETS = 795
 LIVE_FPS = 7.0  # PETS09-S2L1's frame rate
 
 
@@ -38,12 +37,6 @@ def _serve(settings: Any, conn: Any) -> None:
         conn.recv()
 
 
-def _percentile_ms(values: list[float], q: float) -> float:
-    import numpy as np
-
-    return round(float(np.percentile(values, q)) * 1000, 1) if values else float("nan")
-
-
 def run_streams(
     target: str, jpegs: list[bytes], n: int, frames: int, policy: str, fps: float | None
 ) -> tuple[float, list[list[Any]]]:
@@ -52,30 +45,17 @@ def run_streams(
     results: list[list[Any]] = [[] for _ in range(n)]
     errors: list[str] = []
 
-    def source() -> Any:
-        start = time.perf_counter()
-        for k in range(frames):
-            if fps:
-                delay = start + k / fps - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-            yield ClientFrame(k + 1, jpegs[k % N_PETS])
-
     def one(index: int) -> None:
         with TrackerClient(target, image_format="jpeg") as client:
             options = StreamOptions(stream_id=f"ms-{index}", policy=policy)  # type: ignore[arg-type]
-            results[index] = list(client.track(source(), options))
+            frames_out = (ClientFrame(k + 1, jpegs[k % N_PETS]) for k in range(frames))
+            results[index] = list(client.track(paced(frames_out, fps), options))
         errors.extend(r.error for r in results[index] if r.error)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    wall = run_in_threads(one, n)
     if errors:
         raise RuntimeError(f"{len(errors)} frames failed, e.g. {errors[0]}")
-    return time.perf_counter() - start, results
+    return wall, results
 
 
 def main() -> None:
@@ -122,8 +102,8 @@ def main() -> None:
                 "throughput_fps": round(answered / wall, 2),
                 "mean_batch": round(sum(batches) / len(batches), 2),
                 "live_fps_per_stream": LIVE_FPS,
-                "live_latency_p50_ms": _percentile_ms(latencies, 50),
-                "live_latency_p99_ms": _percentile_ms(latencies, 99),
+                "live_latency_p50_ms": percentile_ms(latencies, 50),
+                "live_latency_p99_ms": percentile_ms(latencies, 99),
                 "live_dropped": sum(r[-1].frames_dropped for r in live if r),
                 "live_sent": n * args.live_frames,
                 "load_average_1min": round(os.getloadavg()[0], 2),

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import json
 import platform
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -39,6 +40,8 @@ from tracker.detect.public import detections_by_frame
 
 RESULTS = Path(__file__).resolve().parent / "results"
 N_PETS = 795
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -209,3 +212,26 @@ def percentile_ms(values: Sequence[float], q: float) -> float:
     array = np.asarray(values, np.float64)
     array = array[np.isfinite(array)]
     return round(float(np.percentile(array, q)) * 1000, 1) if len(array) else float("nan")
+
+
+def paced(frames: Iterable[T], fps: float | None) -> Iterator[T]:
+    """``frames`` at ``fps`` as a camera would send them (all at once without ``fps``)."""
+    start = time.perf_counter()
+    for k, frame in enumerate(frames):
+        if fps:
+            delay = start + k / fps - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+        yield frame
+
+
+def run_in_threads(work: Callable[[int], None], n: int) -> float:
+    """``work(0) ... work(n - 1)`` on ``n`` threads at once (one client stream each); the
+    wall time until the last one ends."""
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start

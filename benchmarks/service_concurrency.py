@@ -11,14 +11,20 @@ Two modes per configuration, server in a child process on 127.0.0.1:
 from __future__ import annotations
 
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from service_common import Pets, ServerProcess, environment, percentile_ms, save
+from service_common import (
+    Pets,
+    ServerProcess,
+    environment,
+    paced,
+    percentile_ms,
+    run_in_threads,
+    save,
+)
 
 from tracker.client import StreamOptions, TrackerClient, TrackResult
 
@@ -56,31 +62,16 @@ def run_streams(
     failures: list[str] = []
     image_format = WORKLOADS[workload]["image_format"]
 
-    def paced(frames_iter: Any) -> Any:
-        start = time.perf_counter()
-        for k, frame in enumerate(frames_iter):
-            if fps:
-                delay = start + k / fps - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-            yield frame
-
     def one(index: int) -> None:
         with TrackerClient(target, image_format=image_format) as client:
             options = StreamOptions(
                 stream_id=f"bench-{index}", detector="" if workload == "simulated" else "public",
                 policy=policy,  # type: ignore[arg-type]
             )  # fmt: skip
-            results[index] = list(client.track(paced(pets.frames(workload, frames)), options))
+            results[index] = list(client.track(paced(pets.frames(workload, frames), fps), options))
         failures.extend(f"stream {index}: {r.error}" for r in results[index] if r.error)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - start
+    wall = run_in_threads(one, n)
     if failures or sum(map(len, results)) == 0:
         raise RuntimeError(f"{len(failures)} frames failed, e.g. {failures[:1]}")
     return wall, results
