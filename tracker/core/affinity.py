@@ -16,12 +16,9 @@ FloatArray = NDArray[np.float64]
 INFEASIBLE = 1e5
 
 
-def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
-    """Intersection over union of every box in ``a`` with every box in ``b`` (xyxy)."""
-    a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
-    b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
+def intersection_area(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Area shared by every box of ``a`` with every box of ``b`` (both ``(N, 4)`` xyxy float64,
+    neither empty), ``(len(a), len(b))``; a fresh array the caller may write into."""
     # Per coordinate, as (N, 1) against (1, M) columns: broadcasting over the last axis of a
     # (N, M, 2) block ran ~2.5x slower at 110 x 50 boxes (the crowd), same at a dozen.
     at, bt = a.T[:, :, None], b.T[:, None, :]
@@ -32,9 +29,21 @@ def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
     height -= np.maximum(at[1], bt[1])
     np.maximum(height, 0.0, out=height)
     intersection *= height
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None, :]
+    return intersection
+
+
+def box_area(boxes: FloatArray) -> FloatArray:
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+
+def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
+    """Intersection over union of every box in ``a`` with every box in ``b`` (xyxy)."""
+    a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
+    b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    intersection = intersection_area(a, b)
+    union = box_area(a)[:, None] + box_area(b)[None, :]
     union -= intersection
     if union.min() > 0:  # the tracker's boxes always have an area: one reduction, no mask
         intersection /= union

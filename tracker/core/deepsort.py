@@ -33,8 +33,10 @@ from numpy.typing import ArrayLike, NDArray
 from tracker.core.affinity import (
     INFEASIBLE,
     adaptive_fused_cost,
+    box_area,
     fused_cost,
     gallery_pair_distance,
+    intersection_area,
     iou_cost,
     iou_matrix,
 )
@@ -882,14 +884,11 @@ def _occluded(boxes: NDArray[np.float64], seen: NDArray[np.float64]) -> NDArray[
     """Per box of ``boxes`` (xyxy): whether a box of ``seen`` covers at least
     ``OCCLUSION_COVER`` of it. Which of the two is in front does not matter: a person behind
     another is hidden, one in front is often suppressed by the detector's NMS (requiring the
-    occluder's bottom edge to be lower cost 0.14 on the mean objective, results/loso_notes.md)."""
+    occluder's bottom edge to be lower cost 0.18 of mean objective at 0.2 s of coasting;
+    results/loso_notes.md)."""
     if len(seen) == 0:
         return np.zeros(len(boxes), dtype=bool)
-    top_left = np.maximum(boxes[:, None, :2], seen[None, :, :2])
-    bottom_right = np.minimum(boxes[:, None, 2:], seen[None, :, 2:])
-    wh = np.maximum(bottom_right - top_left, 0.0)
-    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    cover = wh[..., 0] * wh[..., 1] >= OCCLUSION_COVER * area[:, None]
+    cover = intersection_area(boxes, seen) >= OCCLUSION_COVER * box_area(boxes)[:, None]
     return np.asarray(cover.any(axis=1))
 
 
