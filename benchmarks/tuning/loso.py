@@ -72,6 +72,7 @@ BASE: dict[str, object] = {
     "iou_gate_frame_rate_power": 0.0,
     "score_fusion": "none",
     "coast_report": "all",
+    "kalman_state": "xyah",
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -83,6 +84,8 @@ BASE: dict[str, object] = {
 #: loso_motion_notes.md and loso_round3_camera.md; removed from the tracker).
 #: ``time_base`` is not a tracker parameter: ``seqinfo`` gives the tracker the sequence's
 #: frame rate, ``30fps`` pretends every source runs at 30 fps (times counted in frames).
+#: ``kalman_state`` is held at ``xyah``: BoT-SORT's ``xywh`` state was judged in a bounded
+#: run (``--fix 'kalman_state=["xyah","xywh"]'``, results/loso_xywh.md).
 GRID: dict[str, list[object]] = {
     "time_base": ["seqinfo"],
     "max_age": [1.0, 2.0, 4.0],
@@ -93,6 +96,7 @@ GRID: dict[str, list[object]] = {
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
+    "kalman_state": ["xyah"],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
@@ -114,6 +118,7 @@ SWITCHES: dict[str, list[object]] = {
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
+    "kalman_state": ["xyah", "xywh"],
 }
 
 
