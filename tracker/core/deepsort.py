@@ -225,7 +225,8 @@ class DeepSortConfig:
     """The Kalman filter's state space (``tracker.core.kalman``). ``xyah``: DeepSORT's
     centre, aspect ratio and height, noise proportional to the height. ``xywh``: BoT-SORT's
     centre, width and height, noise proportional to the width for the x-like components and
-    to the height for the y-like ones."""
+    to the height for the y-like ones. ``xywh_height``: the same state, every noise
+    proportional to the height, as DeepSORT's."""
 
     def __post_init__(self) -> None:
         problems = _check_fields(self)

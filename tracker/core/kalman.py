@@ -10,7 +10,9 @@ than a close one; the aspect ratio gets a small constant noise.
 x-like components (cx, w and their velocities) scales with the width, of the y-like ones with
 the height. A box whose width changes at its own pace (a person turning, a camera that
 moves past people) is then modelled directly instead of through a ratio whose noise does not
-grow with the box.
+grow with the box. ``xywh_height``: the same state with DeepSORT's noise, every component's
+proportional to the height (for a pedestrian the width-scaled noise of ``xywh`` makes the
+horizontal gate about 2.5 times narrower than the vertical one).
 
 Every operation works on all tracks at once: means are ``(N, 8)``, covariances
 ``(N, 8, 8)``. With a constant transition matrix ``F = [[I, I], [0, I]]`` the products
@@ -27,9 +29,10 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
-KalmanState = Literal["xyah", "xywh"]
-#: The state spaces ``BatchKalmanFilter`` supports (``DeepSortConfig.kalman_state``).
-KALMAN_STATES: tuple[KalmanState, ...] = ("xyah", "xywh")
+KalmanState = Literal["xyah", "xywh", "xywh_height"]
+#: The state spaces (and noise models) ``BatchKalmanFilter`` supports
+#: (``DeepSortConfig.kalman_state``).
+KALMAN_STATES: tuple[KalmanState, ...] = ("xyah", "xywh", "xywh_height")
 
 #: 0.95 quantile of the chi-square distribution with 1..4 degrees of freedom.
 #: The Mahalanobis gate for a 4-d measurement (cx, cy, a, h) uses ``CHI2_95[4]``.
@@ -40,8 +43,8 @@ CHI2_95 = {1: 3.8415, 2: 5.9915, 3: 7.8147, 4: 9.4877}
 class NoiseModel:
     """Noise scales relative to the box size; the defaults are DeepSORT's (and BoT-SORT's).
 
-    Each method takes the sizes the noise scales with: the heights ``(N,)`` in the ``xyah``
-    state, the widths and heights ``(N, 2)`` in ``xywh``."""
+    Each method takes the sizes the noise scales with: the heights ``(N,)`` (``xyah``,
+    ``xywh_height``), or the widths and heights ``(N, 2)`` (``xywh``)."""
 
     std_weight_position: float = 1.0 / 20
     std_weight_velocity: float = 1.0 / 160
@@ -61,7 +64,8 @@ class NoiseModel:
     # Each standard deviation is ``size * scale + offset``, per state component. In ``xyah``
     # the size is the height for every component and the aspect ratio's deviation is a
     # constant (it does not scale with the box); in ``xywh`` the size alternates width,
-    # height (cx, cy, w, h, vx, vy, vw, vh) and there is no offset. The scale and offset
+    # height (cx, cy, w, h, vx, vy, vw, vh) and there is no offset; in ``xywh_height`` it is
+    # the height throughout, without offset. The scale and offset
     # vectors are built once (``__post_init__``): the filter runs every frame.
 
     def __post_init__(self) -> None:
@@ -86,7 +90,7 @@ class NoiseModel:
 
     def _std(self, size: FloatArray, scale: FloatArray, offset: FloatArray) -> FloatArray:
         size = np.maximum(size, self.min_height)
-        if self.state == "xyah":
+        if self.state != "xywh":
             return size[:, None] * scale + offset
         # (w, h) repeated over the components: (cx, cy, w, h[, vx, vy, vw, vh]).
         return np.tile(size, len(scale) // 2) * scale
@@ -136,16 +140,17 @@ class BatchKalmanFilter:
             raise ValueError(f"noise model for {noise.state!r} given to an {state!r} filter")
         self.noise = noise
         self.state: KalmanState = noise.state
+        self._xyah = self.state == "xyah"  # else (cx, cy, w, h)
         # The measurement columns the noise scales with: the height, or the width and height.
-        self._size = 3 if self.state == "xyah" else slice(2, 4)
+        self._size = slice(2, 4) if self.state == "xywh" else 3
 
     def measure(self, boxes: FloatArray) -> FloatArray:
         """``(N, 4)`` xyxy corners as measurements of this filter's state space."""
-        return xyxy_to_xyah(boxes) if self.state == "xyah" else xyxy_to_xywh(boxes)
+        return xyxy_to_xyah(boxes) if self._xyah else xyxy_to_xywh(boxes)
 
     def boxes(self, measurements: FloatArray) -> FloatArray:
         """``(N, 4)`` measurements (or ``mean[:, :4]``) of this state space as xyxy corners."""
-        if self.state == "xyah":
+        if self._xyah:
             return xyah_to_xyxy(measurements)
         return xywh_to_xyxy(measurements)
 
@@ -220,7 +225,7 @@ class BatchKalmanFilter:
         jacobian[0:2, 0:2] = linear
         jacobian[4:6, 4:6] = linear
         jacobian[3, 3] = jacobian[7, 7] = scale
-        if self.state == "xywh":
+        if not self._xyah:
             jacobian[2, 2] = jacobian[6, 6] = scale
         new_mean = mean @ jacobian.T
         new_mean[:, :2] += shift
@@ -231,7 +236,7 @@ class BatchKalmanFilter:
         as ``warp`` moves the states' positions."""
         scale = float(np.sqrt(abs(np.linalg.det(affine[:, :2]))))
         measurements[:, :2] = measurements[:, :2] @ affine[:, :2].T + affine[:, 2]
-        measurements[:, self._size] *= scale
+        measurements[:, 3 if self._xyah else slice(2, 4)] *= scale
 
     def gating_distance(
         self, mean: FloatArray, cov: FloatArray, measurements: FloatArray
