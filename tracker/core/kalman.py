@@ -6,13 +6,13 @@ ratio w/h, height and their velocities. Process and measurement noise scale with
 height, exactly as in nwojke/deep_sort, so a distant (small) pedestrian gets a tighter gate
 than a close one; the aspect ratio gets a small constant noise.
 
-``xywh`` (BoT-SORT): the state is ``(cx, cy, w, h, vx, vy, vw, vh)``, and the noise of the
-x-like components (cx, w and their velocities) scales with the width, of the y-like ones with
-the height. A box whose width changes at its own pace (a person turning, a camera that
-moves past people) is then modelled directly instead of through a ratio whose noise does not
-grow with the box. ``xywh_height``: the same state with DeepSORT's noise, every component's
-proportional to the height (for a pedestrian the width-scaled noise of ``xywh`` makes the
-horizontal gate about 2.5 times narrower than the vertical one).
+``xywh_height``: BoT-SORT's state ``(cx, cy, w, h, vx, vy, vw, vh)``, so a box whose width
+changes at its own pace (a person turning) is modelled directly instead of through a ratio
+whose noise does not grow with the box; the noise is DeepSORT's, every component's
+proportional to the height. BoT-SORT's own noise (the x-like components proportional to the
+width) was tried and removed: for a pedestrian it makes the horizontal Mahalanobis gate about
+2.5 times narrower than the vertical one, and LOSO's left-out mean objective fell from 61.14
+to 57.70 (benchmarks/results/loso_xywh_notes.md).
 
 Every operation works on all tracks at once: means are ``(N, 8)``, covariances
 ``(N, 8, 8)``. With a constant transition matrix ``F = [[I, I], [0, I]]`` the products
@@ -29,10 +29,10 @@ from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 
-KalmanState = Literal["xyah", "xywh", "xywh_height"]
+KalmanState = Literal["xyah", "xywh_height"]
 #: The state spaces (and noise models) ``BatchKalmanFilter`` supports
 #: (``DeepSortConfig.kalman_state``).
-KALMAN_STATES: tuple[KalmanState, ...] = ("xyah", "xywh", "xywh_height")
+KALMAN_STATES: tuple[KalmanState, ...] = ("xyah", "xywh_height")
 
 #: 0.95 quantile of the chi-square distribution with 1..4 degrees of freedom.
 #: The Mahalanobis gate for a 4-d measurement (cx, cy, a, h) uses ``CHI2_95[4]``.
@@ -41,19 +41,15 @@ CHI2_95 = {1: 3.8415, 2: 5.9915, 3: 7.8147, 4: 9.4877}
 
 @dataclass(frozen=True)
 class NoiseModel:
-    """Noise scales relative to the box size; the defaults are DeepSORT's (and BoT-SORT's).
-
-    Each method takes the sizes the noise scales with: the heights ``(N,)`` (``xyah``,
-    ``xywh_height``), or the widths and heights ``(N, 2)`` (``xywh``)."""
+    """Noise scales relative to the box height; the defaults are DeepSORT's (and BoT-SORT's)."""
 
     std_weight_position: float = 1.0 / 20
     std_weight_velocity: float = 1.0 / 160
     min_height: float = 1.0
-    """Sizes below this many pixels scale the noise as if they were this large (the width
-    too, in ``xywh``). Detections under 1 px are dropped at the boundary (``MIN_BOX_SIZE``),
-    but a track's own size can still shrink to ~0 (coasting on a shrinking size, or a
-    correction), and noise proportional to it would leave the covariance singular or
-    indefinite."""
+    """Heights below this many pixels scale the noise as if they were this tall. Detections
+    under 1 px are dropped at the boundary (``MIN_BOX_SIZE``), but a track's own height can
+    still shrink to ~0 (coasting on a shrinking size, or a correction), and noise
+    proportional to it would leave the covariance singular or indefinite."""
     state: KalmanState = "xyah"
     _initial_scale: FloatArray = field(init=False, repr=False, compare=False)
     _process_scale: FloatArray = field(init=False, repr=False, compare=False)
@@ -61,12 +57,10 @@ class NoiseModel:
     _measurement_scale: FloatArray = field(init=False, repr=False, compare=False)
     _measurement_offset: FloatArray = field(init=False, repr=False, compare=False)
 
-    # Each standard deviation is ``size * scale + offset``, per state component. In ``xyah``
-    # the size is the height for every component and the aspect ratio's deviation is a
-    # constant (it does not scale with the box); in ``xywh`` the size alternates width,
-    # height (cx, cy, w, h, vx, vy, vw, vh) and there is no offset; in ``xywh_height`` it is
-    # the height throughout, without offset. The scale and offset
-    # vectors are built once (``__post_init__``): the filter runs every frame.
+    # Each standard deviation is ``height * scale + offset``, per state component; in
+    # ``xyah`` the aspect ratio's is a constant (it does not scale with the box), in
+    # ``xywh_height`` there is no offset. The scale and offset vectors are built once
+    # (``__post_init__``): the filter runs every frame.
 
     def __post_init__(self) -> None:
         if self.state not in KALMAN_STATES:
@@ -88,24 +82,20 @@ class NoiseModel:
         object.__setattr__(self, "_measurement_scale", measurement)
         object.__setattr__(self, "_measurement_offset", measurement_offset)
 
-    def _std(self, size: FloatArray, scale: FloatArray, offset: FloatArray) -> FloatArray:
-        size = np.maximum(size, self.min_height)
-        if self.state != "xywh":
-            return size[:, None] * scale + offset
-        # (w, h) repeated over the components: (cx, cy, w, h[, vx, vy, vw, vh]).
-        return np.tile(size, len(scale) // 2) * scale
-
-    def initial_std(self, size: FloatArray) -> FloatArray:
+    def initial_std(self, height: FloatArray) -> FloatArray:
         """Initial state standard deviation, ``(N, 8)``: velocities start very uncertain."""
-        return self._std(size, self._initial_scale, self._state_offset)
+        height = np.maximum(height, self.min_height)
+        return height[:, None] * self._initial_scale + self._state_offset
 
-    def process_std(self, size: FloatArray) -> FloatArray:
+    def process_std(self, height: FloatArray) -> FloatArray:
         """Process noise standard deviation per predict step, ``(N, 8)``."""
-        return self._std(size, self._process_scale, self._state_offset)
+        height = np.maximum(height, self.min_height)
+        return height[:, None] * self._process_scale + self._state_offset
 
-    def measurement_std(self, size: FloatArray) -> FloatArray:
+    def measurement_std(self, height: FloatArray) -> FloatArray:
         """Measurement noise standard deviation, ``(N, 4)``."""
-        return self._std(size, self._measurement_scale, self._measurement_offset)
+        height = np.maximum(height, self.min_height)
+        return height[:, None] * self._measurement_scale + self._measurement_offset
 
 
 def _diag(values: FloatArray) -> FloatArray:
@@ -141,8 +131,6 @@ class BatchKalmanFilter:
         self.noise = noise
         self.state: KalmanState = noise.state
         self._xyah = self.state == "xyah"  # else (cx, cy, w, h)
-        # The measurement columns the noise scales with: the height, or the width and height.
-        self._size = slice(2, 4) if self.state == "xywh" else 3
 
     def measure(self, boxes: FloatArray) -> FloatArray:
         """``(N, 4)`` xyxy corners as measurements of this filter's state space."""
@@ -158,12 +146,12 @@ class BatchKalmanFilter:
         """Start tracks from ``(N, 4)`` measurements with zero velocity."""
         measurements = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
         mean = np.concatenate([measurements, np.zeros_like(measurements)], axis=1)
-        cov = _diag(np.square(self.noise.initial_std(measurements[:, self._size])))
+        cov = _diag(np.square(self.noise.initial_std(measurements[:, 3])))
         return mean, cov
 
     def predict(self, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
         """One step of the constant-velocity model (dt = 1 frame)."""
-        q = np.square(self.noise.process_std(mean[:, self._size]))
+        q = np.square(self.noise.process_std(mean[:, 3]))
         new_mean = mean.copy()
         new_mean[:, :4] += mean[:, 4:]
         # F P F^T with F = [[I, I], [0, I]], written blockwise:
@@ -183,7 +171,7 @@ class BatchKalmanFilter:
     def project(self, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Measurement-space mean ``(N, 4)`` and innovation covariance ``(N, 4, 4)``."""
         projected_cov = cov[:, :4, :4].copy()
-        _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(mean[:, self._size])))
+        _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(mean[:, 3])))
         return mean[:, :4].copy(), projected_cov
 
     def update(
@@ -191,7 +179,7 @@ class BatchKalmanFilter:
     ) -> tuple[FloatArray, FloatArray]:
         """Correct ``N`` tracks with their ``N`` matched measurements."""
         projected_cov = cov[:, :4, :4].copy()
-        _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(mean[:, self._size])))
+        _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(mean[:, 3])))
         # K = P H^T S^-1; S is symmetric, so K^T = S^-1 (H P) and one batched solve suffices.
         variance = _uncoupled_variances(projected_cov)
         gain: NDArray[np.floating]  # np.linalg.solve is typed as any float
@@ -285,8 +273,7 @@ class BatchKalmanFilter:
         # microsecond per 4x4 matrix, and most tracks have no pair (motion-only, the IoU
         # gate lets through a few per frame). Same numbers per matrix as ``project``.
         projected_cov = cov[rows, :4, :4]  # fancy indexing copies
-        sizes = mean[rows, self._size]
-        _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(sizes)))
+        _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(mean[rows, 3])))
         diff = measurements[cols] - mean[rows, :4]  # (P, 4)
         variance = _uncoupled_variances(projected_cov)
         if variance is not None:
