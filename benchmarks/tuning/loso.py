@@ -126,11 +126,14 @@ def fixed_grid(grid: dict[str, list[object]], fixes: Sequence[str]) -> dict[str,
     """A copy of ``grid`` with each ``NAME=VALUE`` of ``fixes`` held at that value, or at a
     JSON list of values (``NAME=[false,true]`` also brings a ``SWITCHES`` name that is not in
     the grid into it): a bounded run for exploration. Values are JSON, else a bare string
-    (``time_base=seqinfo``), and must be among the grid's or the switch's values."""
+    (``time_base=seqinfo``), and must be among the grid's or the switch's values (for
+    ``appearance_mode``, any of ``APPEARANCE_MODES``)."""
     out = dict(grid)
     for fix in fixes:
         name, sep, text = fix.partition("=")
         allowed = [*grid.get(name, []), *SWITCHES.get(name, [])]
+        if name == "appearance_mode":  # every defined fusion, not only the grid's
+            allowed += list(APPEARANCE_MODES)
         if not sep or not allowed:
             known = sorted({*grid, *SWITCHES})
             raise SystemExit(f"--fix wants NAME=VALUE with NAME one of {known}, got {fix!r}")
