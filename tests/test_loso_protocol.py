@@ -22,6 +22,13 @@ def test_fix_may_list_values_among_the_grid_and_switch_values() -> None:
     assert loso.GRID["time_base"] == ["seqinfo"]  # a copy: the module's grid is untouched
 
 
+def test_fix_may_choose_any_defined_appearance_fusion() -> None:
+    grid = loso.fixed_grid(loso.GRID, ['appearance_mode=["weighted-1.0", "weighted-0.5"]'])
+    assert grid["appearance_mode"] == ["weighted-1.0", "weighted-0.5"]
+    with pytest.raises(SystemExit, match="--fix"):
+        loso.fixed_grid(loso.GRID, ["appearance_mode=weighted-0.3"])
+
+
 @pytest.mark.parametrize("fix", ["nope=1", "max_age=3.0", "time_base", "max_age=[2.0,3.0]"])
 def test_fix_rejects_unknown_names_and_values(fix: str) -> None:
     with pytest.raises(SystemExit, match="--fix"):

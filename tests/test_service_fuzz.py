@@ -79,7 +79,7 @@ _TRACKER_FIELDS: dict[str, st.SearchStrategy[Any]] = {
         if field.type == field.TYPE_INT32
         else st.booleans()
         if field.type == field.TYPE_BOOL
-        else st.one_of(texts, st.sampled_from(["gallery", "ema", "lap", "scipy"]))
+        else st.one_of(texts, st.sampled_from(["gallery", "ema", "lap", "scipy", "xywh_height"]))
         if field.type == field.TYPE_STRING
         else st.one_of(any_float, st.floats(0, 1), st.floats(0, 20))
     )

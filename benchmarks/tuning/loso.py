@@ -72,6 +72,7 @@ BASE: dict[str, object] = {
     "iou_gate_frame_rate_power": 0.0,
     "score_fusion": "none",
     "coast_report": "all",
+    "kalman_state": "xyah",
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -83,6 +84,8 @@ BASE: dict[str, object] = {
 #: loso_motion_notes.md and loso_round3_camera.md; removed from the tracker).
 #: ``time_base`` is not a tracker parameter: ``seqinfo`` gives the tracker the sequence's
 #: frame rate, ``30fps`` pretends every source runs at 30 fps (times counted in frames).
+#: ``kalman_state`` is held at ``xyah``: the (cx, cy, w, h) states were judged in a bounded
+#: run (results/loso_xywh*.md; BoT-SORT's width-scaled noise, ``xywh`` there, was removed).
 GRID: dict[str, list[object]] = {
     "time_base": ["seqinfo"],
     "max_age": [1.0, 2.0, 4.0],
@@ -93,6 +96,7 @@ GRID: dict[str, list[object]] = {
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
+    "kalman_state": ["xyah"],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
@@ -114,6 +118,7 @@ SWITCHES: dict[str, list[object]] = {
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
+    "kalman_state": ["xyah", "xywh_height"],
 }
 
 
@@ -121,11 +126,14 @@ def fixed_grid(grid: dict[str, list[object]], fixes: Sequence[str]) -> dict[str,
     """A copy of ``grid`` with each ``NAME=VALUE`` of ``fixes`` held at that value, or at a
     JSON list of values (``NAME=[false,true]`` also brings a ``SWITCHES`` name that is not in
     the grid into it): a bounded run for exploration. Values are JSON, else a bare string
-    (``time_base=seqinfo``), and must be among the grid's or the switch's values."""
+    (``time_base=seqinfo``), and must be among the grid's or the switch's values (for
+    ``appearance_mode``, any of ``APPEARANCE_MODES``)."""
     out = dict(grid)
     for fix in fixes:
         name, sep, text = fix.partition("=")
         allowed = [*grid.get(name, []), *SWITCHES.get(name, [])]
+        if name == "appearance_mode":  # every defined fusion, not only the grid's
+            allowed += list(APPEARANCE_MODES)
         if not sep or not allowed:
             known = sorted({*grid, *SWITCHES})
             raise SystemExit(f"--fix wants NAME=VALUE with NAME one of {known}, got {fix!r}")

@@ -50,8 +50,8 @@ class TrackTable:
         self.mean = np.zeros((capacity, 8))
         self.cov = np.zeros((capacity, 8, 8))
         self.last_detection = np.full(capacity, -1, np.int64)
-        # The last matched measurement (xyah) and the filter state right after it, for
-        # OC-SORT's re-update after a gap.
+        # The last matched measurement (in the filter's state space, xyah or xywh) and the
+        # filter state right after it, for OC-SORT's re-update after a gap.
         self.observation = np.zeros((capacity, 4))
         self.observed_mean = np.zeros((capacity, 8))
         self.observed_cov = np.zeros((capacity, 8, 8))
