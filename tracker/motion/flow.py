@@ -46,7 +46,7 @@ class FlowSettings:
     """Share of each image side kept free of corners (borders crop and wrap under motion)."""
     box_margin: float = 0.1
     """Detection boxes are widened by this share of their size before being masked out."""
-    lk_window: int = 21
+    lk_window: int = 15
     lk_levels: int = 3
     ransac_threshold: float = 1.0
     """RANSAC reprojection threshold in downscaled pixels."""
@@ -54,6 +54,10 @@ class FlowSettings:
     min_inlier_ratio: float = 0.3
     """Of the corners followed successfully; fewer means a scene cut or a scene that moves
     on its own."""
+    refresh: float = 0.5
+    """Corners followed into the current frame are reused for the next one while at least
+    this share of ``max_corners`` survive (inliers, outside the border and the boxes);
+    below it they are found anew."""
     max_zoom: float = 1.25
     """A per-frame zoom beyond this (or below its inverse) is taken for a failed estimate."""
 
@@ -66,6 +70,8 @@ class FlowSettings:
             raise ValueError("border must be in [0, 0.5) and box_margin in [0, 1]")
         if not 0 < self.min_inlier_ratio <= 1 or self.max_zoom <= 1:
             raise ValueError("min_inlier_ratio must be in (0, 1] and max_zoom > 1")
+        if not 0 <= self.refresh <= 1:
+            raise ValueError(f"refresh must be in [0, 1], got {self.refresh}")
 
 
 class FlowCameraMotion:
@@ -103,17 +109,29 @@ class FlowCameraMotion:
         shape = (int(image.shape[0]), int(image.shape[1]))
         scale = min(1.0, self.settings.max_side / max(shape))
         small = _grey_small(image, scale)
+        mask = self._mask(small.shape, _boxes(boxes), scale)
         affine = IDENTITY.copy()
         self.last_inliers = 0
+        carried = None
         if self._prev is not None and self._shape == shape and self._prev_points is not None:
             found = self._flow(small)
             if found is not None:
-                affine = _to_full_resolution(found, shape, small.shape)
+                affine = _to_full_resolution(found[0], shape, small.shape)
+                carried = _inside(found[1], mask)
         self._prev, self._shape = small, shape
-        self._prev_points = self._corners(small, _boxes(boxes), scale)
+        if (
+            carried is not None
+            and len(carried) >= self.settings.refresh * self.settings.max_corners
+        ):
+            self._prev_points = carried  # goodFeaturesToTrack is the costliest step: reuse
+        else:
+            self._prev_points = self._corners(small, mask)
         return affine
 
-    def _flow(self, small: NDArray[np.uint8]) -> NDArray[np.float64] | None:
+    def _flow(
+        self, small: NDArray[np.uint8]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float32]] | None:
+        """The downscaled affine and its inliers' positions in ``small`` (None: unsure)."""
         s = self.settings
         prev_points = self._prev_points
         if prev_points is None or self._prev is None or len(prev_points) < s.min_inliers:
@@ -146,13 +164,14 @@ class FlowCameraMotion:
         if not np.isfinite(affine).all() or not 1 / s.max_zoom <= zoom <= s.max_zoom:
             return None
         self.last_inliers = count
-        return affine
+        return affine, dst[inliers.reshape(-1).astype(bool)].reshape(-1, 1, 2)
 
-    def _corners(
-        self, small: NDArray[np.uint8], boxes: NDArray[np.float64], scale: float
-    ) -> NDArray[np.float32] | None:
+    def _mask(
+        self, shape: tuple[int, ...], boxes: NDArray[np.float64], scale: float
+    ) -> NDArray[np.uint8]:
+        """Where corners may be (255): inside the border, outside the grown boxes."""
         s = self.settings
-        height, width = small.shape
+        height, width = shape[0], shape[1]
         mask = np.zeros((height, width), np.uint8)
         by, bx = round(s.border * height), round(s.border * width)
         mask[by : height - by, bx : width - bx] = 255
@@ -163,6 +182,12 @@ class FlowCameraMotion:
             y1, y2 = (np.clip(np.round(grown[:, k]), 0, height).astype(int) for k in (1, 3))
             for a, b, c, d in zip(y1.tolist(), y2.tolist(), x1.tolist(), x2.tolist(), strict=True):
                 mask[a:b, c:d] = 0  # a few dozen boxes at most: slicing is the fast way
+        return mask
+
+    def _corners(
+        self, small: NDArray[np.uint8], mask: NDArray[np.uint8]
+    ) -> NDArray[np.float32] | None:
+        s = self.settings
         points = cv2.goodFeaturesToTrack(
             small,
             maxCorners=s.max_corners,
@@ -172,6 +197,16 @@ class FlowCameraMotion:
             blockSize=3,
         )
         return None if points is None else np.asarray(points, np.float32)
+
+
+def _inside(points: NDArray[np.float32], mask: NDArray[np.uint8]) -> NDArray[np.float32]:
+    """The points (K, 1, 2) that fall where ``mask`` allows corners."""
+    xy = np.round(points.reshape(-1, 2)).astype(np.int64)
+    height, width = mask.shape
+    within = (xy[:, 0] >= 0) & (xy[:, 0] < width) & (xy[:, 1] >= 0) & (xy[:, 1] < height)
+    keep = np.zeros(len(xy), bool)
+    keep[within] = mask[xy[within, 1], xy[within, 0]] > 0
+    return np.ascontiguousarray(points[keep], np.float32)
 
 
 def _to_full_resolution(
