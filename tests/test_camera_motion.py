@@ -8,20 +8,24 @@ import shutil
 from pathlib import Path
 
 import cv2
+import grpc
 import numpy as np
 import pytest
 from helpers_ml import PETS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from service_support import ColourBoxDetector, MovingBoxes, jpeg, make_pipeline, make_settings
 
 from benchmarks.camera_motion import MOT17_MINI, MOVING, STATIC, mot17_mini_overlap
 from tracker._proto import tracker_pb2 as pb
 from tracker.cli import main
+from tracker.client import ClientFrame, StreamOptions, TrackerClient
 from tracker.core import DeepSortConfig
 from tracker.detect.base import FrameDetections
 from tracker.motion import CAMERA_MOTION_MODES, build_camera_motion, check_camera_motion
 from tracker.motion.flow import FlowCameraMotion, FlowSettings
 from tracker.pipeline import Pipeline
+from tracker.service.background import BackgroundServer
 from tracker.service.wire import ConfigError, payload_from_frame, spec_from_config
 
 SIZE = (640, 480)  # width, height
@@ -261,3 +265,42 @@ def test_wire_camera_motion_is_validated_and_asks_for_images() -> None:
     with pytest.raises(Exception, match="camera_motion 'flow'"):
         payload_from_frame(frame, flow, max_pixels=10**7)
     assert payload_from_frame(frame, spec(), max_pixels=10**7).detections is not None
+
+
+def _panning_boxes(t: int) -> np.ndarray:
+    """MovingBoxes over a dark texture that pans 6 px per frame (the detector ignores it)."""
+    video = MovingBoxes(n=3)
+    dark = (_view(np.array([[1.0, 0.0, -6.0 * t], [0.0, 1.0, 0.0]])) // 4)[
+        : video.height, : video.width
+    ]
+    image = np.ascontiguousarray(dark)
+    for x1, y1, x2, y2, colour in video.boxes(t):
+        image[y1:y2, x1:x2] = colour
+    return image
+
+
+def test_service_streams_compensate_camera_motion_like_the_offline_pipeline() -> None:
+    """`StreamConfig.camera_motion` reaches the stream's own estimator: the wire's tracks are
+    the offline pipeline's with the same option, not those without; a bad value ends the
+    call with INVALID_ARGUMENT."""
+    data = [jpeg(_panning_boxes(t)) for t in range(12)]
+    reference: dict[str, list[np.ndarray]] = {}
+    for mode in ("off", "flow"):
+        pipeline = Pipeline(ColourBoxDetector(), None, DeepSortConfig(n_init=2))
+        stream = pipeline.new_stream(camera_motion=mode)
+        decoded = [cv2.imdecode(np.frombuffer(d, np.uint8), cv2.IMREAD_COLOR) for d in data]
+        reference[mode] = [pipeline.process([(stream, image)])[0].tracks.boxes for image in decoded]
+    assert not all(np.array_equal(a, b) for a, b in zip(*reference.values(), strict=True))
+    frames = [ClientFrame(i + 1, d) for i, d in enumerate(data)]
+    with (
+        BackgroundServer(make_pipeline(), make_settings(), ready_timeout=30) as server,
+        TrackerClient(server.target) as client,
+    ):
+        results = list(client.track(frames, StreamOptions(policy="all", camera_motion="flow")))
+        with pytest.raises(grpc.RpcError) as failed:
+            list(client.track(frames[:1], StreamOptions(camera_motion="ecc")))
+    assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "unknown camera_motion 'ecc'" in (failed.value.details() or "")
+    assert all(not r.error for r in results)
+    for result, boxes in zip(results, reference["flow"], strict=True):
+        np.testing.assert_array_equal(result.boxes, boxes)
