@@ -4,14 +4,13 @@ known, on real MOT17 frames of moving and static cameras, and its plumbing (``tr
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import cv2
 import grpc
 import numpy as np
 import pytest
-from helpers_ml import PETS
+from helpers_ml import write_short_pets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from service_support import ColourBoxDetector, MovingBoxes, jpeg, make_pipeline, make_settings
@@ -194,17 +193,7 @@ def test_each_stream_has_its_own_estimator_and_needs_the_frame() -> None:
 @pytest.fixture(scope="module")
 def short_sequence(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The first 10 PETS09 frames as a MOT sequence with its YOLOv5n det file."""
-    seq = tmp_path_factory.mktemp("cm") / "PETS09-short"
-    (seq / "img1").mkdir(parents=True)
-    (seq / "det").mkdir()
-    for i in range(1, 11):
-        shutil.copy(PETS / "img1" / f"{i:06d}.jpg", seq / "img1" / f"{i:06d}.jpg")
-    info = (PETS / "seqinfo.ini").read_text().replace("seqLength=795", "seqLength=10")
-    (seq / "seqinfo.ini").write_text(info.replace("name=PETS09-S2L1", "name=PETS09-short"))
-    rows = [r for r in (PETS / "det" / "det_yolov5n.txt").read_text().splitlines()
-            if int(r.split(",")[0]) <= 10]  # fmt: skip
-    (seq / "det" / "det.txt").write_text("\n".join(rows) + "\n")
-    return seq
+    return write_short_pets(tmp_path_factory.mktemp("cm"), 10)
 
 
 def test_track_cli_camera_motion_sequential_and_overlapped_agree(
