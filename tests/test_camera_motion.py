@@ -15,17 +15,28 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from service_support import ColourBoxDetector, MovingBoxes, jpeg, make_pipeline, make_settings
 
-from benchmarks.camera_motion import MOT17_MINI, MOVING, STATIC, mot17_mini_overlap
+from benchmarks.camera_motion import (
+    MOT17_MINI,
+    MOVING,
+    PANS,
+    STATIC,
+    make_synthetic,
+    mot17_mini_overlap,
+)
 from tracker._proto import tracker_pb2 as pb
 from tracker.cli import main
 from tracker.client import ClientFrame, StreamOptions, TrackerClient
+from tracker.client.runner import run_stream
 from tracker.core import DeepSortConfig
 from tracker.detect.base import FrameDetections
+from tracker.detect.public import detections_by_frame
+from tracker.io.sources import MotSequenceSource
 from tracker.motion import CAMERA_MOTION_MODES, build_camera_motion, check_camera_motion
 from tracker.motion.flow import FlowCameraMotion, FlowSettings
 from tracker.pipeline import Pipeline
 from tracker.service.background import BackgroundServer
 from tracker.service.wire import ConfigError, payload_from_frame, spec_from_config
+from tracker.source_tracking import track_source
 
 SIZE = (640, 480)  # width, height
 CORNERS = np.array([[0, 0], [SIZE[0], 0], [0, SIZE[1]], [SIZE[0], SIZE[1]]], np.float64)
@@ -293,3 +304,27 @@ def test_service_streams_compensate_camera_motion_like_the_offline_pipeline() ->
     assert all(not r.error for r in results)
     for result, boxes in zip(results, reference["flow"], strict=True):
         np.testing.assert_array_equal(result.boxes, boxes)
+
+
+def test_public_detection_stream_with_camera_motion_equals_offline(tmp_path: Path) -> None:
+    """`tracker stream --dets ... --embedder none --camera-motion flow` sends the pixels (it
+    sends none without camera motion) and the server's result file is the offline one, on a
+    panning camera where compensation changes the result."""
+    seq, _ = make_synthetic(PANS["fast"], tmp_path / "MOT15", frames=12)
+    detections = detections_by_frame(seq / "det" / "det_yolov5n.txt")
+    outs = {}
+    for mode in ("off", "flow"):
+        outs[mode] = tmp_path / f"offline-{mode}.txt"
+        track_source(MotSequenceSource(seq), Pipeline(None, None), results_path=outs[mode],
+                     progress=False, public_detections=detections, camera_motion=mode)  # fmt: skip
+    assert outs["off"].read_bytes() != outs["flow"].read_bytes()
+    served = tmp_path / "served.txt"
+    options = StreamOptions(detector="public", embedder="none", policy="all", camera_motion="flow")
+    with (
+        BackgroundServer(Pipeline(None, None), make_settings(), ready_timeout=30) as server,
+        TrackerClient(server.target) as client,
+    ):
+        stats = run_stream(client, MotSequenceSource(seq), options, out=served,
+                           detections=detections, progress=False)  # fmt: skip
+    assert stats.answered == stats.sent == 12 and stats.errors == 0
+    assert served.read_bytes() == outs["flow"].read_bytes()
