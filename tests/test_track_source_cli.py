@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from helpers_ml import PETS, one_torch_thread  # noqa: F401
+from helpers_ml import PETS, one_torch_thread, write_short_pets  # noqa: F401
 
 from tracker.cli import main
 from tracker.io.sources import VideoSource
@@ -108,17 +108,7 @@ def test_export_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 @pytest.fixture(scope="module")
 def short_pets_sequence(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The first 12 PETS09 frames as a MOT sequence with its YOLOv5n det file."""
-    seq = tmp_path_factory.mktemp("seq") / "PETS09-short"
-    (seq / "img1").mkdir(parents=True)
-    (seq / "det").mkdir()
-    for i in range(1, 13):
-        shutil.copy(PETS / "img1" / f"{i:06d}.jpg", seq / "img1" / f"{i:06d}.jpg")
-    info = (PETS / "seqinfo.ini").read_text().replace("seqLength=795", "seqLength=12")
-    (seq / "seqinfo.ini").write_text(info.replace("name=PETS09-S2L1", "name=PETS09-short"))
-    rows = [r for r in (PETS / "det" / "det_yolov5n.txt").read_text().splitlines()
-            if int(r.split(",")[0]) <= 12]  # fmt: skip
-    (seq / "det" / "det.txt").write_text("\n".join(rows) + "\n")
-    return seq
+    return write_short_pets(tmp_path_factory.mktemp("seq"), 12)
 
 
 def test_public_detections_with_frames_embed_the_crops(

@@ -12,13 +12,18 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tracker.core import DeepSort, DeepSortConfig, Tracks
 from tracker.detect.base import Detector, FrameDetections
+from tracker.motion import build_camera_motion
 from tracker.reid.base import Embedder, crop_boxes
+
+if TYPE_CHECKING:
+    from tracker.motion.flow import FlowCameraMotion
 
 
 @dataclass
@@ -68,12 +73,13 @@ class DetectionFilter:
 
 @dataclass
 class StreamState:
-    """What one stream owns: its tracker (and so its own ID space), its detection filter
-    and its frame count."""
+    """What one stream owns: its tracker (and so its own ID space), its detection filter,
+    its camera-motion estimator (``None``: no compensation) and its frame count."""
 
     tracker: DeepSort
     filter: DetectionFilter = field(default_factory=DetectionFilter)
     frames: int = 0
+    camera: FlowCameraMotion | None = None
 
 
 class Pipeline:
@@ -98,12 +104,16 @@ class Pipeline:
         tracker_config: DeepSortConfig | None = None,
         detection_filter: DetectionFilter | None = None,
         frame_rate: float | None = None,
+        camera_motion: str = "off",
     ) -> StreamState:
         """A stream's own state; ``frame_rate`` (the source's fps, None if unknown) turns the
-        tracker's times in seconds into frames."""
+        tracker's times in seconds into frames; ``camera_motion`` (``tracker.motion``'s
+        ``CAMERA_MOTION_MODES``) says whether the stream's frames move its tracks with the
+        camera (then every ``track`` call needs the frame)."""
         config = self.resolve_config(tracker_config or self.tracker_config)
         tracker = DeepSort(config, frame_rate=frame_rate)
-        return StreamState(tracker, detection_filter or DetectionFilter())
+        camera = build_camera_motion(camera_motion)
+        return StreamState(tracker, detection_filter or DetectionFilter(), camera=camera)
 
     def resolve_config(self, config: DeepSortConfig) -> DeepSortConfig:
         """Fill in what depends on the embedder: an unset appearance gate takes its
@@ -141,8 +151,8 @@ class Pipeline:
         kept = [(stream, frame, stream.filter.apply(dets)) for stream, frame, dets in batch]
         features, embed_time = self.embed(kept)
         return [
-            self.track(stream, dets, feats, embed_time)
-            for (stream, _, dets), feats in zip(kept, features, strict=True)
+            self.track(stream, dets, feats, embed_time, frame)
+            for (stream, frame, dets), feats in zip(kept, features, strict=True)
         ]
 
     def embed(
@@ -169,11 +179,24 @@ class Pipeline:
         detections: FrameDetections,
         features: NDArray[np.float32] | None,
         embed_time: float = 0.0,
+        frame: NDArray[np.uint8] | None = None,
     ) -> FrameResult:
-        """Update one stream's tracker with one frame's (filtered, embedded) detections."""
+        """Update one stream's tracker with one frame's (filtered, embedded) detections.
+
+        A stream with a camera-motion estimator measures the camera's motion from ``frame``
+        here, the one call made exactly once per frame and in order (embedding may be
+        retried), and moves its tracks with it; its cost counts as tracking time. The
+        appearance skip (``embed``) decided on the uncompensated prediction: at worst a
+        detection is embedded that need not have been, or one is left without features and
+        matched on motion alone."""
         start = time.perf_counter()
+        motion = None
+        if stream.camera is not None:
+            if frame is None:
+                raise ValueError("this stream compensates camera motion; it needs the frame")
+            motion = stream.camera.estimate(frame, detections.boxes)
         tracks = stream.tracker.update(
-            detections.boxes, detections.scores, detections.classes, features
+            detections.boxes, detections.scores, detections.classes, features, motion
         )
         stream.frames += 1
         times = StageTimes(embed=embed_time, track=time.perf_counter() - start)

@@ -122,6 +122,7 @@ def track_source(
     progress: bool = True,
     public_detections: Mapping[int, FrameDetections] | None = None,
     overlap: bool = False,
+    camera_motion: str = "off",
 ) -> SourceRun:
     """Track every frame of ``source``; optionally write MOT results, our detections as a MOT
     det file (so other trackers can be fed the same boxes) and an annotated video.
@@ -129,10 +130,12 @@ def track_source(
     ``public_detections`` (frame id -> boxes) replaces the detector: MOTChallenge's
     public-detection protocol, with the frames still used for re-ID crops. ``overlap`` runs
     decode, detect and embed + associate in threads of their own (``tracker.staged``): the
-    same calls on the same chunks, so the same results, with both cores busy."""
+    same calls on the same chunks, so the same results, with both cores busy.
+    ``camera_motion`` (``tracker.motion.CAMERA_MOTION_MODES``) moves the tracks with the
+    camera, measured from the frames (in the tracking step, so both paths agree)."""
     if pipeline.detector is None and public_detections is None:
         raise ValueError("this pipeline has no detector; give public_detections")
-    stream = pipeline.new_stream(frame_rate=source.fps)
+    stream = pipeline.new_stream(frame_rate=source.fps, camera_motion=camera_motion)
     run = SourceRun()
     tracks_out, dets_out = ResultCollector(), ResultCollector()
     renderer = TrackRenderer() if video_path else None

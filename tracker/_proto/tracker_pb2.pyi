@@ -47,7 +47,7 @@ class TrackRequest(_message.Message):
     def __init__(self, config: _Optional[_Union[StreamConfig, _Mapping]] = ..., frame: _Optional[_Union[Frame, _Mapping]] = ...) -> None: ...
 
 class StreamConfig(_message.Message):
-    __slots__ = ("stream_id", "detector", "embedder", "classes", "min_score", "tracker", "drop_policy", "fps")
+    __slots__ = ("stream_id", "detector", "embedder", "classes", "min_score", "tracker", "drop_policy", "fps", "camera_motion")
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
     DETECTOR_FIELD_NUMBER: _ClassVar[int]
     EMBEDDER_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +56,7 @@ class StreamConfig(_message.Message):
     TRACKER_FIELD_NUMBER: _ClassVar[int]
     DROP_POLICY_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
+    CAMERA_MOTION_FIELD_NUMBER: _ClassVar[int]
     stream_id: str
     detector: str
     embedder: str
@@ -64,7 +65,8 @@ class StreamConfig(_message.Message):
     tracker: TrackerParams
     drop_policy: DropPolicy
     fps: float
-    def __init__(self, stream_id: _Optional[str] = ..., detector: _Optional[str] = ..., embedder: _Optional[str] = ..., classes: _Optional[_Iterable[int]] = ..., min_score: _Optional[float] = ..., tracker: _Optional[_Union[TrackerParams, _Mapping]] = ..., drop_policy: _Optional[_Union[DropPolicy, str]] = ..., fps: _Optional[float] = ...) -> None: ...
+    camera_motion: str
+    def __init__(self, stream_id: _Optional[str] = ..., detector: _Optional[str] = ..., embedder: _Optional[str] = ..., classes: _Optional[_Iterable[int]] = ..., min_score: _Optional[float] = ..., tracker: _Optional[_Union[TrackerParams, _Mapping]] = ..., drop_policy: _Optional[_Union[DropPolicy, str]] = ..., fps: _Optional[float] = ..., camera_motion: _Optional[str] = ...) -> None: ...
 
 class TrackerParams(_message.Message):
     __slots__ = ("max_age", "n_init", "max_iou_distance", "max_appearance_distance", "appearance_weight", "appearance", "gallery_budget", "ema_momentum", "gating_threshold", "disable_motion_gating", "cascade", "min_score", "high_score", "low_score_iou_distance", "new_track_min_score", "class_aware", "assignment_backend", "report_misses", "appearance_fusion", "observation_reupdate", "iou_gate_frame_rate_power", "appearance_skip_iou", "disable_appearance_skip", "appearance_refresh", "score_fusion", "coast_report", "kalman_state")

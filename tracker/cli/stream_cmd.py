@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from tracker.cli.options import add_tracker_options, tracker_config
 from tracker.errors import TrackerError
+from tracker.motion import CAMERA_MOTION_MODES
 
 DESCRIPTION = """\
 Stream frames to a tracking server (tracker serve) and receive tracks. JPEG/PNG files are sent
@@ -77,6 +78,12 @@ def add_stream_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--min-score", type=float, default=0.0, help="detection score filter")
     parser.add_argument(
+        "--camera-motion",
+        choices=CAMERA_MOTION_MODES,
+        default="",
+        help="compensate camera motion from the frames: off or flow (default: the server's)",
+    )
+    parser.add_argument(
         "--classes", type=int, nargs="*", default=[], help="keep only these class ids"
     )
     parser.add_argument("--stream-id", default=None, help="name for the server's logs")
@@ -110,6 +117,7 @@ def stream_options(
         tracker=changed,
         policy=policy,
         fps=fps,
+        camera_motion=args.camera_motion,
     )
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.cli.options import add_runtime_option, add_tracker_options, tracker_config
 from tracker.errors import TrackerError
+from tracker.motion import CAMERA_MOTION_MODES, DEFAULT_CAMERA_MOTION
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -76,6 +77,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--threads", type=int, help="torch CPU threads (default: torch's choice, one per core)"
     )
     add_runtime_option(frames)
+    frames.add_argument(
+        "--camera-motion",
+        choices=CAMERA_MOTION_MODES,
+        default=DEFAULT_CAMERA_MOTION,
+        help="compensate camera motion measured from the frames: off, or flow (sparse optical "
+        "flow on a downscaled frame, ~3 ms/frame; for moving cameras). Needs the frames: with "
+        "--seq, the sequence's img1/ (default: %(default)s)",
+    )
     frames.add_argument(
         "--overlap",
         action="store_true",
@@ -171,12 +180,24 @@ def _track(args: argparse.Namespace) -> float | None:
 
     dets = args.dets or args.seq / "det" / "det.txt"
     config = tracker_config(args.tracker_overrides)
-    if dets.suffix != ".npy" and not args.motion_only and args.embedder != "none":
+    camera = args.camera_motion != "off"
+    if camera and dets.suffix == ".npy":
+        raise TrackerError(
+            f"--camera-motion {args.camera_motion} reads the frames; it cannot be combined with "
+            "a deep_sort .npy (its features are not re-embedded from the frames)"
+        )
+    embed = not args.motion_only and args.embedder != "none"
+    if dets.suffix != ".npy" and (embed or camera):
         frames = _complete_sequence(args.seq)
+        if frames is None and camera:
+            raise TrackerError(
+                f"--camera-motion {args.camera_motion} needs every frame of {args.seq.name} in "
+                f"{args.seq / 'img1'}"
+            )
         if frames is None:
             print(f"{args.seq.name}: no frames in {args.seq / 'img1'}; tracking motion-only")
         else:
-            return _run_public_with_frames(args, dets, config, frames)
+            return _run_public_with_frames(args, dets, config, frames, embed)
     run_info = track_sequence(args.seq, dets, args.out, config, args.motion_only, not args.quiet)
     print(
         f"wrote {args.out}: {run_info.rows} boxes, {run_info.tracks} tracks over "
@@ -199,9 +220,14 @@ def _complete_sequence(seq: Path) -> MotSequenceSource | None:
 
 
 def _run_public_with_frames(
-    args: argparse.Namespace, dets_path: Path, config: DeepSortConfig, source: MotSequenceSource
+    args: argparse.Namespace,
+    dets_path: Path,
+    config: DeepSortConfig,
+    source: MotSequenceSource,
+    embed: bool = True,
 ) -> float | None:
-    """Public detections, appearance from the frames: embed each detection's crop."""
+    """Public detections with the frames: embed each detection's crop (``embed``) and/or
+    measure the camera's motion (``--camera-motion``)."""
     from tracker.detect.public import detections_by_frame
     from tracker.device import set_torch_threads
     from tracker.offline import check_detections_fit
@@ -212,10 +238,12 @@ def _run_public_with_frames(
     public = detections_by_frame(dets_path)
     check_detections_fit(dets_path, max(public, default=0), source.info)
     set_torch_threads(args.threads)
-    embedder = build_embedder(
-        args.embedder, args.embedder_weights, device=args.device, runtime=args.runtime
+    name = args.embedder if embed else "none"
+    embedder = build_embedder(name, args.embedder_weights, device=args.device, runtime=args.runtime)
+    print(
+        f"{source.name}: public detections {dets_path.name}, embedder {name} (frames), "
+        f"camera motion {args.camera_motion}"
     )
-    print(f"{source.name}: public detections {dets_path.name}, embedder {args.embedder} (frames)")
     result = track_source(
         source,
         Pipeline(None, embedder, config),
@@ -223,6 +251,8 @@ def _run_public_with_frames(
         video_path=args.save_video,
         progress=not args.quiet,
         public_detections=public,
+        overlap=args.overlap,
+        camera_motion=args.camera_motion,
     )
     print(result.summary())
     print(f"wrote results: {args.out}")
@@ -268,7 +298,8 @@ def _run_frames(args: argparse.Namespace) -> float | None:
     pipeline = Pipeline(detector, embedder, config)
     print(
         f"{source.name}: detector {detector.name}, "
-        f"embedder {embedder.name if embedder else 'none (motion only)'}, batch {args.batch}"
+        f"embedder {embedder.name if embedder else 'none (motion only)'}, batch {args.batch}, "
+        f"camera motion {args.camera_motion}"
     )
     result = track_source(
         source,
@@ -280,6 +311,7 @@ def _run_frames(args: argparse.Namespace) -> float | None:
         max_frames=args.max_frames,
         progress=not args.quiet,
         overlap=args.overlap,
+        camera_motion=args.camera_motion,
     )
     print(result.summary())
     for label, path in (("results", args.out), ("detections", args.save_dets),

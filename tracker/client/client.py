@@ -43,6 +43,7 @@ class StreamOptions:
     tracker: Mapping[str, Any] = field(default_factory=dict)  # DeepSortConfig fields
     policy: Literal["latest", "all"] = "latest"
     fps: float | None = None  # the source's frame rate; the tracker's times are in seconds
+    camera_motion: str = ""  # "" = the server's default; "off" or "flow" (needs the images)
 
     def to_proto(self) -> pb.StreamConfig:
         params = dict(self.tracker)
@@ -61,6 +62,7 @@ class StreamOptions:
             tracker=pb.TrackerParams(**params),
             drop_policy=_POLICY[self.policy],
             fps=self.fps or 0.0,
+            camera_motion=self.camera_motion,
         )
 
 

@@ -18,6 +18,7 @@ from tracker.detect.base import FrameDetections
 from tracker.io.codec import FrameError
 from tracker.io.mot import ResultCollector
 from tracker.io.sources import FrameSource, SourceFrame
+from tracker.motion import DEFAULT_CAMERA_MOTION
 from tracker.render import TrackRenderer, VideoSink
 
 
@@ -90,7 +91,9 @@ def run_stream(
             if detections is not None:
                 dets = detections.get(frame.frame_id, FrameDetections.empty())
             image = frame.encoded if frame.encoded is not None else frame.image
-            if detections is not None and options.embedder == "none":
+            camera = options.camera_motion or DEFAULT_CAMERA_MOTION
+            needs_pixels = options.embedder != "none" or camera != "off"
+            if detections is not None and not needs_pixels:
                 image = None  # public detections, motion-only: the server needs no pixels
             stats.sent += 1
             yield ClientFrame(frame.frame_id, image, dets)

@@ -211,12 +211,12 @@ class BatchRunner:
             return [(dets, f, seconds) for (_, _, dets), f in zip(batch, features, strict=True)]
 
         embedded = self._each("the embedder", group, items, embed, errors)
-        for i, (state, _, _) in zip(group, items, strict=True):
+        for i, (state, image, _) in zip(group, items, strict=True):
             if i not in embedded:
                 continue
             dets, features, seconds = embedded[i]
             try:
-                results[i] = pipeline.track(state, dets, features, seconds)
+                results[i] = pipeline.track(state, dets, features, seconds, image)
             except Exception as error:
                 errors[i] = self._failed("the tracker", error)
 

@@ -347,7 +347,9 @@ class TrackerServer:
                 pipeline.tracker_config,
                 self.gallery_budget_limit(),
             )
-            state = pipeline.new_stream(spec.tracker, spec.detection_filter, spec.fps)
+            state = pipeline.new_stream(
+                spec.tracker, spec.detection_filter, spec.fps, spec.camera_motion
+            )
         except (ConfigError, ValueError) as error:
             await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"bad StreamConfig: {error}")
         session = Session(

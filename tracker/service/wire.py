@@ -21,6 +21,7 @@ from tracker.core import DeepSortConfig, Detections, Tracks
 from tracker.core.deepsort import MAX_FRAME_RATE
 from tracker.detect.base import FrameDetections
 from tracker.io.codec import FrameError, check_pixels, image_size, raw_to_bgr
+from tracker.motion import CAMERA_MOTION_MODES, DEFAULT_CAMERA_MOTION
 from tracker.pipeline import DetectionFilter
 from tracker.service.logs import safe_text
 
@@ -56,10 +57,15 @@ class StreamSpec:
     tracker: DeepSortConfig
     policy: Policy
     fps: float | None = None
+    camera_motion: str = DEFAULT_CAMERA_MOTION
 
     @property
     def needs_image(self) -> bool:
-        return not self.public_detections or self.use_embedder
+        return not self.public_detections or self.use_embedder or self.compensates_camera
+
+    @property
+    def compensates_camera(self) -> bool:
+        return self.camera_motion != "off"
 
     @property
     def detection_filter(self) -> DetectionFilter:
@@ -121,6 +127,13 @@ def spec_from_config(
         raise ConfigError(
             f"fps must be 0 (unknown) or in (0, {MAX_FRAME_RATE:g}], got {config.fps}"
         )
+    camera_motion = config.camera_motion.strip() or DEFAULT_CAMERA_MOTION
+    if camera_motion not in CAMERA_MOTION_MODES:
+        raise ConfigError(
+            f"unknown camera_motion {safe_text(camera_motion)!r}; expected one of "
+            f"{', '.join(CAMERA_MOTION_MODES)} (or empty for the server's default, "
+            f"{DEFAULT_CAMERA_MOTION!r})"
+        )
     classes = np.asarray(config.classes, np.int64) if len(config.classes) else None
     tracker = tracker_config(config.tracker, default_tracker)
     too_big = max_gallery_budget is not None and tracker.gallery_budget > max_gallery_budget
@@ -139,6 +152,7 @@ def spec_from_config(
         tracker=tracker,
         policy=_POLICIES[config.drop_policy],
         fps=float(config.fps) or None,
+        camera_motion=camera_motion,
     )
 
 
@@ -188,7 +202,12 @@ def payload_from_frame(
             raise FrameError(f"unknown raw pixel format {raw.format}")
         pixels = raw_to_bgr(raw.data, raw.width, raw.height, _PIXEL_FORMATS[raw.format], max_pixels)
     elif spec.needs_image:
-        why = "the detector" if not spec.public_detections else "the embedder (to cut crops)"
+        if not spec.public_detections:
+            why = "the detector"
+        elif spec.use_embedder:
+            why = "the embedder (to cut crops)"
+        else:
+            why = f"camera_motion {spec.camera_motion!r}"
         raise FrameError(f"frame has no image, but {why} needs one")
     detections = None
     if spec.public_detections:
