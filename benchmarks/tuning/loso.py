@@ -72,6 +72,9 @@ BASE: dict[str, object] = {
     "iou_gate_frame_rate_power": 0.0,
     "score_fusion": "none",
     "coast_report": "all",
+    "iou_kind": "iou",
+    "iou_buffer": 0.0,
+    "iou_buffer_second": None,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -114,6 +117,11 @@ SWITCHES: dict[str, list[object]] = {
     "appearance_mode": ["weighted-1.0", "adaptive"],
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
+    # Association similarity (results/loso_assoc_notes.md): not in ``GRID``, brought in by
+    # ``--fix 'iou_buffer=[0.0,0.2]'`` etc. for a bounded run.
+    "iou_kind": ["iou", "hmiou"],
+    "iou_buffer": [0.0, 0.1, 0.2, 0.3],
+    "iou_buffer_second": [None, 0.3, 0.5],
 }
 
 
