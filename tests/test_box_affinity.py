@@ -68,10 +68,10 @@ def test_height_overlap_separates_a_person_behind_from_one_in_front() -> None:
     assert box_affinity(near, far, "hmiou")[0, 0] == pytest.approx(0.25)
 
 
-def _after_gap(config: DeepSortConfig, shift: float) -> list[int]:
+def _after_gap(config: DeepSortConfig, shift: float, frame_rate: float = 30.0) -> list[int]:
     """A standing person (confirmed track 1), unseen for 5 frames, seen again ``shift`` px
     to the right: the ids reported on that frame."""
-    tracker = DeepSort(config)
+    tracker = DeepSort(config, frame_rate)
     box = np.array([[100.0, 100.0, 140.0, 200.0]])  # 40 px wide
     for _ in range(6):
         tracker.update(box, [0.9])
@@ -92,9 +92,30 @@ def test_second_buffer_stage_recovers_a_track_the_plain_iou_lost(shift, found) -
     assert _after_gap(cascade, shift) == ([1] if found else [])
 
 
+@pytest.mark.parametrize(
+    ("frame_rate", "shift", "plain", "scaled"),
+    [(30.0, 42.0, [], []), (15.0, 46.0, [1], [1]), (7.5, 55.0, [], [1])],
+)
+def test_frame_rate_scaling_grows_the_buffer_only_below_30_fps(
+    frame_rate, shift, plain, scaled
+) -> None:
+    """``iou_buffer_frame_rate``: a second-stage buffer of 0.25 counts as
+    ``0.25 * (30 / fps - 1)``: nothing at 30 fps (exactly the defaults' result), 0.25 at
+    15 fps (as unscaled), 0.75 at 7.5 fps, which reaches a person 55 px away."""
+    base = DeepSortConfig(report_misses=0.0)
+    unscaled = DeepSortConfig(report_misses=0.0, iou_buffer_second=0.25)
+    by_rate = DeepSortConfig(report_misses=0.0, iou_buffer_second=0.25, iou_buffer_frame_rate=True)
+    assert _after_gap(unscaled, shift, frame_rate) == plain
+    assert _after_gap(by_rate, shift, frame_rate) == scaled
+    if frame_rate == 30.0:
+        assert DeepSort(by_rate, 30.0)._iou_buffer_second is None
+        assert _after_gap(base, shift, frame_rate) == scaled
+
+
 def test_defaults_are_plain_iou_and_options_are_validated() -> None:
     config = DeepSortConfig()
     assert (config.iou_kind, config.iou_buffer, config.iou_buffer_second) == ("iou", 0.0, None)
+    assert config.iou_buffer_frame_rate is False
     with pytest.raises(ValueError, match="iou_kind must be 'iou' or 'hmiou'"):
         DeepSortConfig(iou_kind="giou")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="iou_buffer must be >= 0"):
@@ -107,8 +128,11 @@ def test_options_travel_over_the_wire() -> None:
     from tracker._proto import tracker_pb2 as pb
     from tracker.service.wire import tracker_config
 
-    params = pb.TrackerParams(iou_kind="hmiou", iou_buffer=0.2, iou_buffer_second=0.5)
+    params = pb.TrackerParams(
+        iou_kind="hmiou", iou_buffer=0.2, iou_buffer_second=0.5, iou_buffer_frame_rate=True
+    )
     config = tracker_config(params, DeepSortConfig())
     assert (config.iou_kind, config.iou_buffer, config.iou_buffer_second) == ("hmiou", 0.2, 0.5)
+    assert config.iou_buffer_frame_rate is True
     unset = tracker_config(pb.TrackerParams(), DeepSortConfig())
     assert unset.iou_buffer_second is None

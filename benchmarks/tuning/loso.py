@@ -75,6 +75,7 @@ BASE: dict[str, object] = {
     "iou_kind": "iou",
     "iou_buffer": 0.0,
     "iou_buffer_second": None,
+    "iou_buffer_frame_rate": False,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -121,7 +122,8 @@ SWITCHES: dict[str, list[object]] = {
     # ``--fix 'iou_buffer=[0.0,0.2]'`` etc. for a bounded run.
     "iou_kind": ["iou", "hmiou"],
     "iou_buffer": [0.0, 0.1, 0.2, 0.3],
-    "iou_buffer_second": [None, 0.3, 0.5],
+    "iou_buffer_second": [None, 0.3, 0.5, 0.05, 0.1, 0.15, 0.2],
+    "iou_buffer_frame_rate": [False, True],
 }
 
 

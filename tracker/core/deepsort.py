@@ -243,6 +243,11 @@ class DeepSortConfig:
     unmatched are matched to the confident detections still free on the IoU of boxes grown
     by this larger buffer (same IoU and motion gates, before the low-score stage). ``None``:
     no such stage."""
+    iou_buffer_frame_rate: bool = False
+    """Scale ``iou_buffer`` and ``iou_buffer_second`` with the time between frames beyond
+    30 fps's: each becomes ``buffer * max(0, 30 / fps - 1)`` (none at 30 fps and above,
+    3.3 times the given value at 7 fps), since how far a person strays from the prediction
+    grows with the time between frames, and at 30 fps the plain IoU already works."""
 
     def __post_init__(self) -> None:
         problems = _check_fields(self)
@@ -291,7 +296,7 @@ _RANGES: dict[str, tuple[float, float]] = {
 }
 _INTEGERS = ("n_init", "gallery_budget")
 _OPTIONAL = ("max_appearance_distance", "appearance_skip_iou", "iou_buffer_second")
-_BOOLEANS = ("cascade", "class_aware", "observation_reupdate")
+_BOOLEANS = ("cascade", "class_aware", "observation_reupdate", "iou_buffer_frame_rate")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "score_fusion": SCORE_FUSIONS,
     "appearance": ("gallery", "ema"),
@@ -419,6 +424,13 @@ class DeepSort:
             self.config.iou_gate_frame_rate_power
         )
         self._max_iou_distance = 1.0 - (1.0 - self.config.max_iou_distance) * ratio
+        # C-BIoU's buffers, optionally grown with the time between frames beyond 30 fps's.
+        scale = 1.0
+        if self.config.iou_buffer_frame_rate:
+            scale = max(0.0, DEFAULT_FRAME_RATE / self.frame_rate - 1.0)
+        self._iou_buffer = self.config.iou_buffer * scale
+        second = self.config.iou_buffer_second
+        self._iou_buffer_second = None if second is None or second * scale == 0 else second * scale
         self.kf = BatchKalmanFilter()
         # In EMA mode the gallery is never read, so it is not kept (budget 0).
         uses_gallery = self.config.appearance == "gallery"
@@ -597,9 +609,9 @@ class DeepSort:
         iou = iou_matrix(predicted, dets.boxes)
         plain_iou = None
         cfg = self.config
-        if cfg.iou_kind != "iou" or cfg.iou_buffer > 0:
+        if cfg.iou_kind != "iou" or self._iou_buffer > 0:
             plain_iou = iou
-            iou = box_affinity(predicted, dets.boxes, cfg.iou_kind, cfg.iou_buffer)
+            iou = box_affinity(predicted, dets.boxes, cfg.iou_kind, self._iou_buffer)
         same_class = self._class_gate(dets)
         is_high = dets.scores >= self.config.high_score
         if dets.features is None or table.feature_dim is None:
@@ -677,16 +689,15 @@ class DeepSort:
         against the confident detections still free, on the IoU of boxes grown by the larger
         buffer, with the main stage's IoU, motion and class gates. Returns the tracks left."""
         cfg, table = self.config, self.tracks
-        if cfg.iou_buffer_second is None or len(frame.free_high) == 0 or len(unmatched) == 0:
+        second = self._iou_buffer_second
+        if second is None or len(frame.free_high) == 0 or len(unmatched) == 0:
             return unmatched
         pool = unmatched[table.states[unmatched] == CONFIRMED]
         if len(pool) == 0:
             return unmatched
         cols = frame.free_high
         predicted = xyah_to_xyxy(table.mean[pool, :4])
-        similarity = box_affinity(
-            predicted, frame.dets.boxes[cols], cfg.iou_kind, cfg.iou_buffer_second
-        )
+        similarity = box_affinity(predicted, frame.dets.boxes[cols], cfg.iou_kind, second)
         if frame.score_weight is not None:
             similarity *= frame.score_weight[cols]
         candidates = np.zeros((table.n, len(frame.dets)), dtype=bool)
