@@ -136,3 +136,26 @@ def test_options_travel_over_the_wire() -> None:
     assert config.iou_buffer_frame_rate is True
     unset = tracker_config(pb.TrackerParams(), DeepSortConfig())
     assert unset.iou_buffer_second is None
+
+
+@pytest.mark.parametrize(("with_features", "found"), [(True, True), (False, False)])
+def test_second_buffer_stage_can_leave_tracks_with_features_to_appearance(
+    with_features, found
+) -> None:
+    """``iou_buffer_second_with_features=False``: a track whose appearance refused the
+    detection (orthogonal features) is not taken on a loose box overlap."""
+    config = DeepSortConfig(
+        report_misses=0.0,
+        iou_buffer_second=0.5,
+        iou_buffer_second_with_features=with_features,
+        appearance_skip_iou=None,
+    )
+    tracker = DeepSort(config)
+    box = np.array([[100.0, 100.0, 140.0, 200.0]])
+    seen, other = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])
+    for _ in range(6):
+        tracker.update(box, [0.9], features=seen)
+    for _ in range(5):
+        tracker.update(np.empty((0, 4)), np.empty(0), features=np.empty((0, 2)))
+    out = tracker.update(box + np.array([46.0, 0.0, 46.0, 0.0]), [0.9], features=other)
+    assert out.ids.tolist() == ([1] if found else [])

@@ -76,6 +76,7 @@ BASE: dict[str, object] = {
     "iou_buffer": 0.0,
     "iou_buffer_second": None,
     "iou_buffer_frame_rate": False,
+    "iou_buffer_second_with_features": True,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -124,6 +125,7 @@ SWITCHES: dict[str, list[object]] = {
     "iou_buffer": [0.0, 0.1, 0.2, 0.3],
     "iou_buffer_second": [None, 0.3, 0.5, 0.05, 0.1, 0.15, 0.2],
     "iou_buffer_frame_rate": [False, True],
+    "iou_buffer_second_with_features": [True, False],
 }
 
 

@@ -248,6 +248,10 @@ class DeepSortConfig:
     30 fps's: each becomes ``buffer * max(0, 30 / fps - 1)`` (none at 30 fps and above,
     3.3 times the given value at 7 fps), since how far a person strays from the prediction
     grows with the time between frames, and at 30 fps the plain IoU already works."""
+    iou_buffer_second_with_features: bool = True
+    """Whether the ``iou_buffer_second`` stage also runs when the tracker has appearance
+    features. With features, the tracks it would take are those the appearance stage
+    refused every detection for, so a loose box overlap overrules how they look."""
 
     def __post_init__(self) -> None:
         problems = _check_fields(self)
@@ -296,7 +300,13 @@ _RANGES: dict[str, tuple[float, float]] = {
 }
 _INTEGERS = ("n_init", "gallery_budget")
 _OPTIONAL = ("max_appearance_distance", "appearance_skip_iou", "iou_buffer_second")
-_BOOLEANS = ("cascade", "class_aware", "observation_reupdate", "iou_buffer_frame_rate")
+_BOOLEANS = (
+    "cascade",
+    "class_aware",
+    "observation_reupdate",
+    "iou_buffer_frame_rate",
+    "iou_buffer_second_with_features",
+)
 _CHOICES: dict[str, tuple[str, ...]] = {
     "score_fusion": SCORE_FUSIONS,
     "appearance": ("gallery", "ema"),
@@ -691,6 +701,8 @@ class DeepSort:
         cfg, table = self.config, self.tracks
         second = self._iou_buffer_second
         if second is None or len(frame.free_high) == 0 or len(unmatched) == 0:
+            return unmatched
+        if frame.dets.features is not None and not cfg.iou_buffer_second_with_features:
             return unmatched
         pool = unmatched[table.states[unmatched] == CONFIRMED]
         if len(pool) == 0:
