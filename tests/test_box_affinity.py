@@ -86,9 +86,9 @@ def test_second_buffer_stage_recovers_a_track_the_plain_iou_lost(shift, found) -
     new (tentative, unreported) track; the second stage's boxes, grown by half their size
     on each side, overlap (IoU 34 / 126 = 0.27 before the score weight) and track 1 is
     found. 55 px away even they fall short of the IoU gate."""
-    config = DeepSortConfig(report_misses=0.0)
+    config = DeepSortConfig(report_misses=0.0, iou_buffer_second=None)
     assert _after_gap(config, shift) == []
-    cascade = DeepSortConfig(report_misses=0.0, iou_buffer_second=0.5)
+    cascade = DeepSortConfig(report_misses=0.0, iou_buffer_second=0.5, iou_buffer_frame_rate=False)
     assert _after_gap(cascade, shift) == ([1] if found else [])
 
 
@@ -102,8 +102,10 @@ def test_frame_rate_scaling_grows_the_buffer_only_below_30_fps(
     """``iou_buffer_frame_rate``: a second-stage buffer of 0.25 counts as
     ``0.25 * (30 / fps - 1)``: nothing at 30 fps (exactly the defaults' result), 0.25 at
     15 fps (as unscaled), 0.75 at 7.5 fps, which reaches a person 55 px away."""
-    base = DeepSortConfig(report_misses=0.0)
-    unscaled = DeepSortConfig(report_misses=0.0, iou_buffer_second=0.25)
+    base = DeepSortConfig(report_misses=0.0, iou_buffer_second=None)
+    unscaled = DeepSortConfig(
+        report_misses=0.0, iou_buffer_second=0.25, iou_buffer_frame_rate=False
+    )
     by_rate = DeepSortConfig(report_misses=0.0, iou_buffer_second=0.25, iou_buffer_frame_rate=True)
     assert _after_gap(unscaled, shift, frame_rate) == plain
     assert _after_gap(by_rate, shift, frame_rate) == scaled
@@ -112,10 +114,11 @@ def test_frame_rate_scaling_grows_the_buffer_only_below_30_fps(
         assert _after_gap(base, shift, frame_rate) == scaled
 
 
-def test_defaults_are_plain_iou_and_options_are_validated() -> None:
+def test_defaults_add_a_frame_rate_scaled_motion_only_stage_and_options_are_validated() -> None:
     config = DeepSortConfig()
-    assert (config.iou_kind, config.iou_buffer, config.iou_buffer_second) == ("iou", 0.0, None)
-    assert config.iou_buffer_frame_rate is False
+    assert (config.iou_kind, config.iou_buffer, config.iou_buffer_second) == ("iou", 0.0, 0.05)
+    assert config.iou_buffer_frame_rate is True
+    assert config.iou_buffer_second_with_features is False
     with pytest.raises(ValueError, match="iou_kind must be 'iou' or 'hmiou'"):
         DeepSortConfig(iou_kind="giou")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="iou_buffer must be >= 0"):
@@ -135,7 +138,7 @@ def test_options_travel_over_the_wire() -> None:
     assert (config.iou_kind, config.iou_buffer, config.iou_buffer_second) == ("hmiou", 0.2, 0.5)
     assert config.iou_buffer_frame_rate is True
     unset = tracker_config(pb.TrackerParams(), DeepSortConfig())
-    assert unset.iou_buffer_second is None
+    assert unset.iou_buffer_second == DeepSortConfig().iou_buffer_second == 0.05
 
 
 @pytest.mark.parametrize(("with_features", "found"), [(True, True), (False, False)])
@@ -147,6 +150,7 @@ def test_second_buffer_stage_can_leave_tracks_with_features_to_appearance(
     config = DeepSortConfig(
         report_misses=0.0,
         iou_buffer_second=0.5,
+        iou_buffer_frame_rate=False,
         iou_buffer_second_with_features=with_features,
         appearance_skip_iou=None,
     )
