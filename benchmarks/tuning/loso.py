@@ -73,6 +73,11 @@ BASE: dict[str, object] = {
     "score_fusion": "none",
     "coast_report": "all",
     "kalman_state": "xyah",
+    "iou_kind": "iou",
+    "iou_buffer": 0.0,
+    "iou_buffer_second": None,
+    "iou_buffer_frame_rate": False,
+    "iou_buffer_second_with_features": True,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -119,6 +124,13 @@ SWITCHES: dict[str, list[object]] = {
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
     "kalman_state": ["xyah", "xywh_height"],
+    # Association similarity (results/loso_assoc_notes.md): not in ``GRID``, brought in by
+    # ``--fix 'iou_buffer=[0.0,0.2]'`` etc. for a bounded run.
+    "iou_kind": ["iou", "hmiou"],
+    "iou_buffer": [0.0, 0.1, 0.2, 0.3],
+    "iou_buffer_second": [None, 0.3, 0.5, 0.05, 0.1, 0.15, 0.2],
+    "iou_buffer_frame_rate": [False, True],
+    "iou_buffer_second_with_features": [True, False],
 }
 
 

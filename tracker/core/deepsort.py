@@ -32,7 +32,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from tracker.core.affinity import (
     INFEASIBLE,
+    IOU_KINDS,
     adaptive_fused_cost,
+    box_affinity,
     box_area,
     fused_cost,
     gallery_pair_distance,
@@ -71,6 +73,10 @@ MAX_FRAME_RATE = 1000.0
 
 #: Smallest (and inverse of the largest) zoom a camera_motion may apply between two frames.
 MIN_CAMERA_SCALE = 0.5
+
+#: Largest ``iou_buffer`` / ``iou_buffer_second``: boxes grown by more than their own size
+#: on each side overlap half the frame.
+MAX_IOU_BUFFER = 1.0
 
 #: ``coast_report="occluded"``: the share of a missed track's predicted box another track
 #: seen in this frame must cover (intersection over the missed box's own area). Chosen in
@@ -230,6 +236,39 @@ class DeepSortConfig:
     (42.76 / 58.05 against 44.10 / 59.08), and no configuration with it keeps re-ID at least
     motion-only on every sequence with features (it improves motion-only more), so
     ``xyah``."""
+    iou_kind: Literal["iou", "hmiou"] = "iou"
+    """The box similarity of the IoU terms (main and tentative stages; the low-score stage
+    keeps the plain IoU): ``iou``, or ``hmiou``, Hybrid-SORT's height-modulated IoU (IoU
+    times the overlap of the two boxes' vertical extents), which separates people at
+    different depths whose boxes overlap (``affinity.box_affinity``). Judged by LOSO in
+    benchmarks/results/loso_assoc_notes.md."""
+    iou_buffer: float = 0.0
+    """C-BIoU's buffer (Yang et al., WACV 2023) for the same stages: both boxes are grown
+    by this fraction of their width and height on every side before their IoU is taken, so
+    a detection the prediction missed by a little still overlaps it. 0 = plain boxes.
+    Judged by LOSO in benchmarks/results/loso_assoc_notes.md."""
+    iou_buffer_second: float | None = 0.05
+    """C-BIoU's cascade: after the main and tentative stages, the confirmed tracks still
+    unmatched are matched to the confident detections still free on the IoU of boxes grown
+    by this larger buffer (same IoU and motion gates, before the low-score stage). ``None``:
+    no such stage. With ``iou_buffer_frame_rate`` (default) it is 0 at 30 fps, 0.01 at
+    25 fps, 0.16 at 7 fps. LOSO (benchmarks/results/loso_assoc_notes.md): left-out mean
+    objective 61.67 against 61.45 without the stage; left out, PETS09 with YOLOv5n boxes
+    (7 fps) 56.24 / 75.97 -> 58.61 / 81.63 motion-only. Larger buffers gain more there but
+    lift motion-only above re-ID on PETS09 + OSNet (the re-ID rule); unscaled, the stage
+    costs the 25-30 fps sequences (ADL-Rundle-6 -0.9 HOTA, TUD-Stadtmitte -1.4)."""
+    iou_buffer_frame_rate: bool = True
+    """Scale ``iou_buffer`` and ``iou_buffer_second`` with the time between frames beyond
+    30 fps's: each becomes ``buffer * max(0, 30 / fps - 1)`` (none at 30 fps and above,
+    3.3 times the given value at 7 fps), since how far a person strays from the prediction
+    grows with the time between frames, and at 30 fps the plain IoU already works. LOSO:
+    left-out mean 61.67 with, 61.26 without (loso_assoc_frame_rate.md)."""
+    iou_buffer_second_with_features: bool = False
+    """Whether the ``iou_buffer_second`` stage also runs when the tracker has appearance
+    features. With features, the tracks it would take are those the appearance stage
+    refused every detection for, so a loose box overlap overrules how they look: unscaled
+    it cost every unit with features (MOT17-09-SDP -2.2 HOTA), scaled PETS09 + OSNet
+    59.07 / 80.50 -> 58.72 / 79.97. LOSO: 61.69 without it, 61.67 with."""
 
     def __post_init__(self) -> None:
         problems = _check_fields(self)
@@ -271,11 +310,20 @@ _RANGES: dict[str, tuple[float, float]] = {
     "max_appearance_distance": (0.0, 2.0),
     "appearance_skip_iou": (0.0, 1.0),
     "appearance_refresh": (0.0, MAX_SECONDS),
+    "iou_buffer": (0.0, MAX_IOU_BUFFER),
+    "iou_buffer_second": (0.0, MAX_IOU_BUFFER),
     "n_init": (1, MAX_N_INIT),
     "gallery_budget": (1, MAX_GALLERY_BUDGET),
 }
 _INTEGERS = ("n_init", "gallery_budget")
-_BOOLEANS = ("cascade", "class_aware", "observation_reupdate")
+_OPTIONAL = ("max_appearance_distance", "appearance_skip_iou", "iou_buffer_second")
+_BOOLEANS = (
+    "cascade",
+    "class_aware",
+    "observation_reupdate",
+    "iou_buffer_frame_rate",
+    "iou_buffer_second_with_features",
+)
 _CHOICES: dict[str, tuple[str, ...]] = {
     "score_fusion": SCORE_FUSIONS,
     "appearance": ("gallery", "ema"),
@@ -283,6 +331,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "appearance_fusion": ("weighted", "adaptive"),
     "kalman_state": KALMAN_STATES,
     "assignment_backend": ("lap", "scipy"),
+    "iou_kind": IOU_KINDS,
 }
 
 
@@ -298,7 +347,7 @@ def _check_fields(config: DeepSortConfig) -> list[str]:
             problems.append(f"{name} must be {spelled}, got {getattr(config, name)!r}")
     for name, (low, high) in _RANGES.items():
         value = getattr(config, name)
-        if value is None and name in ("max_appearance_distance", "appearance_skip_iou"):
+        if value is None and name in _OPTIONAL:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             problems.append(f"{name} must be a number, got {value!r}")
@@ -373,6 +422,9 @@ class _Frame:
     low: IntArray  # detections only the low-score stage may use
     matches: _FrameMatches = field(default_factory=_FrameMatches)
     score_weight: NDArray[np.float64] | None = None  # per detection (``score_fusion``)
+    # The plain IoU for the low-score stage where ``iou`` is another similarity
+    # (``iou_kind``, ``iou_buffer``); ``None``: ``iou`` is the plain IoU.
+    plain_iou: NDArray[np.float64] | None = None
 
 
 class DeepSort:
@@ -400,6 +452,13 @@ class DeepSort:
             self.config.iou_gate_frame_rate_power
         )
         self._max_iou_distance = 1.0 - (1.0 - self.config.max_iou_distance) * ratio
+        # C-BIoU's buffers, optionally grown with the time between frames beyond 30 fps's.
+        scale = 1.0
+        if self.config.iou_buffer_frame_rate:
+            scale = max(0.0, DEFAULT_FRAME_RATE / self.frame_rate - 1.0)
+        self._iou_buffer = self.config.iou_buffer * scale
+        second = self.config.iou_buffer_second
+        self._iou_buffer_second = None if second is None or second * scale == 0 else second * scale
         self.kf = BatchKalmanFilter(state=self.config.kalman_state)
         # In EMA mode the gallery is never read, so it is not kept (budget 0).
         uses_gallery = self.config.appearance == "gallery"
@@ -500,6 +559,7 @@ class DeepSort:
         frame = self._affinities(dets)
         left = self._match_confirmed(frame)
         left = self._match_tentative_and_recent(frame, left)
+        left = self._match_buffered(frame, left)
         left = self._match_low_score(frame, left)
         self._update_matched(frame)
         self.tracks.mark_missed(left, self._max_age)
@@ -571,7 +631,13 @@ class DeepSort:
         table = self.tracks
         n = table.n
         measured = self.kf.measure(dets.boxes)
-        iou = iou_matrix(self.kf.boxes(table.mean[:n, :4]), dets.boxes)
+        predicted = self.kf.boxes(table.mean[:n, :4])
+        iou = iou_matrix(predicted, dets.boxes)
+        plain_iou = None
+        cfg = self.config
+        if cfg.iou_kind != "iou" or self._iou_buffer > 0:
+            plain_iou = iou
+            iou = box_affinity(predicted, dets.boxes, cfg.iou_kind, self._iou_buffer)
         same_class = self._class_gate(dets)
         is_high = dets.scores >= self.config.high_score
         if dets.features is None or table.feature_dim is None:
@@ -594,6 +660,7 @@ class DeepSort:
             free_high=_flatnonzero(is_high),
             low=_flatnonzero(~is_high),
             score_weight=self._score_weights(dets),
+            plain_iou=plain_iou,
         )
 
     def _score_weights(self, dets: Detections) -> NDArray[np.float64] | None:
@@ -643,6 +710,37 @@ class DeepSort:
         unmatched[candidates[result.unmatched_rows]] = True
         return _flatnonzero(unmatched)
 
+    def _match_buffered(self, frame: _Frame, unmatched: IntArray) -> IntArray:
+        """C-BIoU's second stage (``iou_buffer_second``): confirmed tracks still unmatched
+        against the confident detections still free, on the IoU of boxes grown by the larger
+        buffer, with the main stage's IoU, motion and class gates. Returns the tracks left."""
+        cfg, table = self.config, self.tracks
+        second = self._iou_buffer_second
+        if second is None or len(frame.free_high) == 0 or len(unmatched) == 0:
+            return unmatched
+        if frame.dets.features is not None and not cfg.iou_buffer_second_with_features:
+            return unmatched
+        pool = unmatched[table.states[unmatched] == CONFIRMED]
+        if len(pool) == 0:
+            return unmatched
+        cols = frame.free_high
+        predicted = self.kf.boxes(table.mean[pool, :4])
+        similarity = box_affinity(predicted, frame.dets.boxes[cols], cfg.iou_kind, second)
+        if frame.score_weight is not None:
+            similarity *= frame.score_weight[cols]
+        candidates = np.zeros((table.n, len(frame.dets)), dtype=bool)
+        candidates[pool[:, None], cols] = frame.same_class[pool[:, None], cols] & (
+            1.0 - similarity <= self._max_iou_distance
+        )
+        feasible = self._motion_gate_pairs(frame.measured, candidates)[pool[:, None], cols]
+        cost = iou_cost(similarity, self._max_iou_distance, feasible)
+        limit = self._max_iou_distance + 1e-9
+        result = min_cost_assignment(cost, limit, cfg.assignment_backend)
+        self._take(frame, pool, result, appearance=True)
+        still = np.ones(table.n, dtype=bool)
+        still[pool[result.matches[:, 0]]] = False
+        return unmatched[still[unmatched]]
+
     def _match_low_score(self, frame: _Frame, unmatched: IntArray) -> IntArray:
         """ByteTrack's second pass: confirmed tracks missed only in this frame against the
         low-score detections, on IoU. Their appearance is not learnt (it may be occluded)."""
@@ -653,8 +751,9 @@ class DeepSort:
         if len(pool) == 0:
             return unmatched
         result = self._assign_iou(
-            pool, frame.low, frame, frame.same_class, self.config.low_score_iou_distance
-        )
+            pool, frame.low, frame, frame.same_class, self.config.low_score_iou_distance,
+            plain=True,
+        )  # fmt: skip
         matched = pool[result.matches[:, 0]]
         frame.matches.add(matched, frame.low[result.matches[:, 1]], False)
         still = np.ones(table.n, dtype=bool)
@@ -841,8 +940,9 @@ class DeepSort:
                 w = cfg.appearance_weight
                 limit = w * cfg.appearance_gate + (1.0 - w)
             if cfg.appearance_skip_iou is not None and frame.has_appearance is not None:
+                raw_iou = sub_iou if frame.plain_iou is None else frame.plain_iou[pairs]
                 _motion_cost_without_appearance(
-                    cost, sub_iou, sub_feasible, frame.has_appearance[cols], limit,
+                    cost, raw_iou, sub_feasible, frame.has_appearance[cols], limit,
                     cfg.appearance_skip_iou,
                 )  # fmt: skip
         return self._assign(cost, limit, rows)
@@ -878,12 +978,14 @@ class DeepSort:
         feasible: NDArray[np.bool_],
         max_distance: float,
         score_weighted: bool = False,
+        plain: bool = False,
     ) -> Assignment:
-        """IoU-only assignment; ``score_weighted`` applies ``score_fusion``'s weights."""
+        """IoU-only assignment; ``score_weighted`` applies ``score_fusion``'s weights,
+        ``plain`` matches on the plain IoU whatever ``iou_kind`` and ``iou_buffer`` say."""
         if len(rows) == 0 or len(cols) == 0:
             return Assignment.empty(len(rows), len(cols))
         pairs = (rows[:, None], cols)
-        iou = frame.iou[pairs]
+        iou = (frame.plain_iou if plain and frame.plain_iou is not None else frame.iou)[pairs]
         if score_weighted and frame.score_weight is not None:
             iou = iou * frame.score_weight[cols]
         cost = iou_cost(iou, max_distance, feasible[pairs])
