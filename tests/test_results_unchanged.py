@@ -33,7 +33,7 @@ CASES = {
         "MOT15/train/ADL-Rundle-6", "MOT15/train/ADL-Rundle-6/det/det_frcnn.txt", False, {},
         "73e4d2bb28eee9dcc7fc90fac27a62efcbf6bd13b9a931041b16bccfbe983c48",
     ),
-    # The buffered second stage (iou_buffer_second, default since loso_assoc_notes.md) runs
+    # The buffered-IoU stage (iou_buffer, default since loso_assoc_notes.md) runs
     # below 30 fps only: this 7 fps sequence is the one pinned here it changes.
     "PETS09-S2L1 det_yolov5n motion-only": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False, {},
@@ -41,7 +41,7 @@ CASES = {
     ),
     "PETS09-S2L1 det_yolov5n motion-only, no buffered stage": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
-        {"iou_buffer_second": None},
+        {"iou_buffer": 0.0},
         "38b7eb291bde04f40529d67bc6f0c36857f6b570be7afa34fb0fbe273cc10b76",
     ),
     "MOT17-09-SDP npy, cascade + re-update": (

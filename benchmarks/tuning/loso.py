@@ -73,11 +73,7 @@ BASE: dict[str, object] = {
     "score_fusion": "none",
     "coast_report": "all",
     "kalman_state": "xyah",
-    "iou_kind": "iou",
     "iou_buffer": 0.0,
-    "iou_buffer_second": None,
-    "iou_buffer_frame_rate": False,
-    "iou_buffer_second_with_features": True,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -91,6 +87,9 @@ BASE: dict[str, object] = {
 #: frame rate, ``30fps`` pretends every source runs at 30 fps (times counted in frames).
 #: ``kalman_state`` is held at ``xyah``: the (cx, cy, w, h) states were judged in a bounded
 #: run (results/loso_xywh*.md; BoT-SORT's width-scaled noise, ``xywh`` there, was removed).
+#: ``iou_buffer`` (the buffered-IoU stage below 30 fps) is held at 0.05: judged in bounded
+#: runs (results/loso_assoc*.md, where it was ``iou_buffer_second`` with frame-rate scaling
+#: and without features; the main-stage buffer and the height-modulated IoU lost, removed).
 GRID: dict[str, list[object]] = {
     "time_base": ["seqinfo"],
     "max_age": [1.0, 2.0, 4.0],
@@ -102,6 +101,7 @@ GRID: dict[str, list[object]] = {
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
     "kalman_state": ["xyah"],
+    "iou_buffer": [0.05],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
@@ -124,13 +124,7 @@ SWITCHES: dict[str, list[object]] = {
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
     "kalman_state": ["xyah", "xywh_height"],
-    # Association similarity (results/loso_assoc_notes.md): not in ``GRID``, brought in by
-    # ``--fix 'iou_buffer=[0.0,0.2]'`` etc. for a bounded run.
-    "iou_kind": ["iou", "hmiou"],
-    "iou_buffer": [0.0, 0.1, 0.2, 0.3],
-    "iou_buffer_second": [None, 0.3, 0.5, 0.05, 0.1, 0.15, 0.2],
-    "iou_buffer_frame_rate": [False, True],
-    "iou_buffer_second_with_features": [True, False],
+    "iou_buffer": [0.0, 0.05],
 }
 
 

@@ -55,10 +55,6 @@ def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
     return np.divide(intersection, union, out=np.zeros_like(intersection), where=union > 0)
 
 
-#: ``iou_kind`` values: plain IoU, or IoU times the overlap of the boxes' vertical extents.
-IOU_KINDS = ("iou", "hmiou")
-
-
 def buffered_boxes(boxes: FloatArray, buffer: float) -> FloatArray:
     """Boxes (xyxy) grown on every side by ``buffer`` times their width (left, right) and
     height (top, bottom), around the same centre: C-BIoU's buffer (Yang et al., WACV 2023),
@@ -71,38 +67,6 @@ def buffered_boxes(boxes: FloatArray, buffer: float) -> FloatArray:
     grow *= buffer
     grow += boxes
     return grow
-
-
-def height_overlap(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Shared over combined vertical extent of every box of ``a`` with every box of ``b``
-    (xyxy, neither empty): Hybrid-SORT's height IoU, in [0, 1]. People at different depths
-    in a crowd overlap in the image but differ in height and foot line; this term tells them
-    apart where the plain IoU cannot."""
-    at, bt = a.T[:, :, None], b.T[:, None, :]
-    shared = _axis_overlap(at, bt, 1, 3)
-    extent = np.maximum(at[3], bt[3])
-    extent -= np.minimum(at[1], bt[1])
-    if extent.min() > 0:
-        shared /= extent
-        return shared
-    return np.divide(shared, extent, out=np.zeros_like(shared), where=extent > 0)
-
-
-def box_affinity(
-    boxes_a: FloatArray, boxes_b: FloatArray, kind: str = "iou", buffer: float = 0.0
-) -> FloatArray:
-    """The box similarity the IoU stages match on, ``(len(a), len(b))`` in [0, 1]:
-    ``iou_matrix`` of the boxes grown by ``buffer`` (``buffered_boxes``; 0 leaves them
-    as they are), times their ``height_overlap`` for ``kind="hmiou"`` (Hybrid-SORT's
-    height-modulated IoU). ``kind="iou"`` with no buffer is exactly ``iou_matrix``."""
-    a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
-    b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
-    if buffer > 0:
-        a, b = buffered_boxes(a, buffer), buffered_boxes(b, buffer)
-    iou = iou_matrix(a, b)
-    if kind == "hmiou" and iou.size:
-        iou *= height_overlap(a, b)
-    return iou
 
 
 def l2_normalize(features: NDArray[np.floating]) -> NDArray[np.float32]:

@@ -32,10 +32,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from tracker.core.affinity import (
     INFEASIBLE,
-    IOU_KINDS,
     adaptive_fused_cost,
-    box_affinity,
     box_area,
+    buffered_boxes,
     fused_cost,
     gallery_pair_distance,
     intersection_area,
@@ -74,7 +73,7 @@ MAX_FRAME_RATE = 1000.0
 #: Smallest (and inverse of the largest) zoom a camera_motion may apply between two frames.
 MIN_CAMERA_SCALE = 0.5
 
-#: Largest ``iou_buffer`` / ``iou_buffer_second``: boxes grown by more than their own size
+#: Largest ``iou_buffer``: boxes grown by more than their own size
 #: on each side overlap half the frame.
 MAX_IOU_BUFFER = 1.0
 
@@ -236,39 +235,23 @@ class DeepSortConfig:
     (42.76 / 58.05 against 44.10 / 59.08), and no configuration with it keeps re-ID at least
     motion-only on every sequence with features (it improves motion-only more), so
     ``xyah``."""
-    iou_kind: Literal["iou", "hmiou"] = "iou"
-    """The box similarity of the IoU terms (main and tentative stages; the low-score stage
-    keeps the plain IoU): ``iou``, or ``hmiou``, Hybrid-SORT's height-modulated IoU (IoU
-    times the overlap of the two boxes' vertical extents), which separates people at
-    different depths whose boxes overlap (``affinity.box_affinity``). Judged by LOSO in
-    benchmarks/results/loso_assoc_notes.md."""
-    iou_buffer: float = 0.0
-    """C-BIoU's buffer (Yang et al., WACV 2023) for the same stages: both boxes are grown
-    by this fraction of their width and height on every side before their IoU is taken, so
-    a detection the prediction missed by a little still overlaps it. 0 = plain boxes.
-    Judged by LOSO in benchmarks/results/loso_assoc_notes.md."""
-    iou_buffer_second: float | None = 0.05
-    """C-BIoU's cascade: after the main and tentative stages, the confirmed tracks still
-    unmatched are matched to the confident detections still free on the IoU of boxes grown
-    by this larger buffer (same IoU and motion gates, before the low-score stage). ``None``:
-    no such stage. With ``iou_buffer_frame_rate`` (default) it is 0 at 30 fps, 0.01 at
-    25 fps, 0.16 at 7 fps. LOSO (benchmarks/results/loso_assoc_notes.md): left-out mean
-    objective 61.67 against 61.45 without the stage; left out, PETS09 with YOLOv5n boxes
-    (7 fps) 56.24 / 75.97 -> 58.61 / 81.63 motion-only. Larger buffers gain more there but
-    lift motion-only above re-ID on PETS09 + OSNet (the re-ID rule); unscaled, the stage
-    costs the 25-30 fps sequences (ADL-Rundle-6 -0.9 HOTA, TUD-Stadtmitte -1.4)."""
-    iou_buffer_frame_rate: bool = True
-    """Scale ``iou_buffer`` and ``iou_buffer_second`` with the time between frames beyond
-    30 fps's: each becomes ``buffer * max(0, 30 / fps - 1)`` (none at 30 fps and above,
-    3.3 times the given value at 7 fps), since how far a person strays from the prediction
-    grows with the time between frames, and at 30 fps the plain IoU already works. LOSO:
-    left-out mean 61.67 with, 61.26 without (loso_assoc_frame_rate.md)."""
-    iou_buffer_second_with_features: bool = False
-    """Whether the ``iou_buffer_second`` stage also runs when the tracker has appearance
-    features. With features, the tracks it would take are those the appearance stage
-    refused every detection for, so a loose box overlap overrules how they look: unscaled
-    it cost every unit with features (MOT17-09-SDP -2.2 HOTA), scaled PETS09 + OSNet
-    59.07 / 80.50 -> 58.72 / 79.97. LOSO: 61.69 without it, 61.67 with."""
+    iou_buffer: float = 0.05
+    """C-BIoU's buffered IoU (Yang et al., WACV 2023) as one more stage at low frame rates:
+    after the main and tentative stages, the confirmed tracks still unmatched are matched
+    to the confident detections still free on the IoU of both boxes grown on every side by
+    ``iou_buffer * max(0, 30 / fps - 1)`` of their width and height (no stage at 30 fps
+    and above, 0.01 at 25 fps, 0.16 at 7 fps), under the same IoU, motion and class gates,
+    before the low-score stage. How far a person strays from the prediction grows with the
+    time between frames; at 30 fps the plain IoU already works. It runs only without
+    appearance features: with them, the tracks left are those whose appearance refused
+    every detection, and a loose overlap should not overrule that. 0 = no such stage.
+    LOSO (benchmarks/results/loso_assoc_notes.md): left-out mean objective 61.67 against
+    61.45 without the stage; left out, PETS09 with YOLOv5n boxes (7 fps) 56.24 / 75.97 ->
+    58.61 / 81.63 motion-only. Unscaled it cost the 25-30 fps sequences (ADL-Rundle-6
+    -0.9 HOTA, TUD-Stadtmitte -1.4: 61.26 left out), with features it cost PETS09 + OSNet
+    (59.07 / 80.50 -> 58.72 / 79.97), larger buffers lift motion-only above re-ID on
+    PETS09 + OSNet (the re-ID rule), and a buffer or Hybrid-SORT's height-modulated IoU in
+    the main stages lost outright (60.36-60.94; removed)."""
 
     def __post_init__(self) -> None:
         problems = _check_fields(self)
@@ -311,18 +294,15 @@ _RANGES: dict[str, tuple[float, float]] = {
     "appearance_skip_iou": (0.0, 1.0),
     "appearance_refresh": (0.0, MAX_SECONDS),
     "iou_buffer": (0.0, MAX_IOU_BUFFER),
-    "iou_buffer_second": (0.0, MAX_IOU_BUFFER),
     "n_init": (1, MAX_N_INIT),
     "gallery_budget": (1, MAX_GALLERY_BUDGET),
 }
 _INTEGERS = ("n_init", "gallery_budget")
-_OPTIONAL = ("max_appearance_distance", "appearance_skip_iou", "iou_buffer_second")
+_OPTIONAL = ("max_appearance_distance", "appearance_skip_iou")
 _BOOLEANS = (
     "cascade",
     "class_aware",
     "observation_reupdate",
-    "iou_buffer_frame_rate",
-    "iou_buffer_second_with_features",
 )
 _CHOICES: dict[str, tuple[str, ...]] = {
     "score_fusion": SCORE_FUSIONS,
@@ -331,7 +311,6 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "appearance_fusion": ("weighted", "adaptive"),
     "kalman_state": KALMAN_STATES,
     "assignment_backend": ("lap", "scipy"),
-    "iou_kind": IOU_KINDS,
 }
 
 
@@ -422,9 +401,6 @@ class _Frame:
     low: IntArray  # detections only the low-score stage may use
     matches: _FrameMatches = field(default_factory=_FrameMatches)
     score_weight: NDArray[np.float64] | None = None  # per detection (``score_fusion``)
-    # The plain IoU for the low-score stage where ``iou`` is another similarity
-    # (``iou_kind``, ``iou_buffer``); ``None``: ``iou`` is the plain IoU.
-    plain_iou: NDArray[np.float64] | None = None
 
 
 class DeepSort:
@@ -452,13 +428,9 @@ class DeepSort:
             self.config.iou_gate_frame_rate_power
         )
         self._max_iou_distance = 1.0 - (1.0 - self.config.max_iou_distance) * ratio
-        # C-BIoU's buffers, optionally grown with the time between frames beyond 30 fps's.
-        scale = 1.0
-        if self.config.iou_buffer_frame_rate:
-            scale = max(0.0, DEFAULT_FRAME_RATE / self.frame_rate - 1.0)
-        self._iou_buffer = self.config.iou_buffer * scale
-        second = self.config.iou_buffer_second
-        self._iou_buffer_second = None if second is None or second * scale == 0 else second * scale
+        # C-BIoU's buffer, grown with the time between frames beyond 30 fps's; 0: no stage.
+        slower = max(0.0, DEFAULT_FRAME_RATE / self.frame_rate - 1.0)
+        self._iou_buffer = self.config.iou_buffer * slower
         self.kf = BatchKalmanFilter(state=self.config.kalman_state)
         # In EMA mode the gallery is never read, so it is not kept (budget 0).
         uses_gallery = self.config.appearance == "gallery"
@@ -631,13 +603,7 @@ class DeepSort:
         table = self.tracks
         n = table.n
         measured = self.kf.measure(dets.boxes)
-        predicted = self.kf.boxes(table.mean[:n, :4])
-        iou = iou_matrix(predicted, dets.boxes)
-        plain_iou = None
-        cfg = self.config
-        if cfg.iou_kind != "iou" or self._iou_buffer > 0:
-            plain_iou = iou
-            iou = box_affinity(predicted, dets.boxes, cfg.iou_kind, self._iou_buffer)
+        iou = iou_matrix(self.kf.boxes(table.mean[:n, :4]), dets.boxes)
         same_class = self._class_gate(dets)
         is_high = dets.scores >= self.config.high_score
         if dets.features is None or table.feature_dim is None:
@@ -660,7 +626,6 @@ class DeepSort:
             free_high=_flatnonzero(is_high),
             low=_flatnonzero(~is_high),
             score_weight=self._score_weights(dets),
-            plain_iou=plain_iou,
         )
 
     def _score_weights(self, dets: Detections) -> NDArray[np.float64] | None:
@@ -711,21 +676,23 @@ class DeepSort:
         return _flatnonzero(unmatched)
 
     def _match_buffered(self, frame: _Frame, unmatched: IntArray) -> IntArray:
-        """C-BIoU's second stage (``iou_buffer_second``): confirmed tracks still unmatched
-        against the confident detections still free, on the IoU of boxes grown by the larger
-        buffer, with the main stage's IoU, motion and class gates. Returns the tracks left."""
+        """C-BIoU's stage (``iou_buffer``): confirmed tracks still unmatched against the
+        confident detections still free, on the IoU of buffered boxes, with the main stage's
+        IoU, motion and class gates; only without features. Returns the tracks left."""
         cfg, table = self.config, self.tracks
-        second = self._iou_buffer_second
-        if second is None or len(frame.free_high) == 0 or len(unmatched) == 0:
+        buffer = self._iou_buffer
+        if buffer == 0 or frame.dets.features is not None:
             return unmatched
-        if frame.dets.features is not None and not cfg.iou_buffer_second_with_features:
+        if len(frame.free_high) == 0 or len(unmatched) == 0:
             return unmatched
         pool = unmatched[table.states[unmatched] == CONFIRMED]
         if len(pool) == 0:
             return unmatched
         cols = frame.free_high
-        predicted = self.kf.boxes(table.mean[pool, :4])
-        similarity = box_affinity(predicted, frame.dets.boxes[cols], cfg.iou_kind, second)
+        similarity = iou_matrix(
+            buffered_boxes(self.kf.boxes(table.mean[pool, :4]), buffer),
+            buffered_boxes(frame.dets.boxes[cols], buffer),
+        )
         if frame.score_weight is not None:
             similarity *= frame.score_weight[cols]
         candidates = np.zeros((table.n, len(frame.dets)), dtype=bool)
@@ -751,9 +718,8 @@ class DeepSort:
         if len(pool) == 0:
             return unmatched
         result = self._assign_iou(
-            pool, frame.low, frame, frame.same_class, self.config.low_score_iou_distance,
-            plain=True,
-        )  # fmt: skip
+            pool, frame.low, frame, frame.same_class, self.config.low_score_iou_distance
+        )
         matched = pool[result.matches[:, 0]]
         frame.matches.add(matched, frame.low[result.matches[:, 1]], False)
         still = np.ones(table.n, dtype=bool)
@@ -940,9 +906,8 @@ class DeepSort:
                 w = cfg.appearance_weight
                 limit = w * cfg.appearance_gate + (1.0 - w)
             if cfg.appearance_skip_iou is not None and frame.has_appearance is not None:
-                raw_iou = sub_iou if frame.plain_iou is None else frame.plain_iou[pairs]
                 _motion_cost_without_appearance(
-                    cost, raw_iou, sub_feasible, frame.has_appearance[cols], limit,
+                    cost, sub_iou, sub_feasible, frame.has_appearance[cols], limit,
                     cfg.appearance_skip_iou,
                 )  # fmt: skip
         return self._assign(cost, limit, rows)
@@ -978,14 +943,12 @@ class DeepSort:
         feasible: NDArray[np.bool_],
         max_distance: float,
         score_weighted: bool = False,
-        plain: bool = False,
     ) -> Assignment:
-        """IoU-only assignment; ``score_weighted`` applies ``score_fusion``'s weights,
-        ``plain`` matches on the plain IoU whatever ``iou_kind`` and ``iou_buffer`` say."""
+        """IoU-only assignment; ``score_weighted`` applies ``score_fusion``'s weights."""
         if len(rows) == 0 or len(cols) == 0:
             return Assignment.empty(len(rows), len(cols))
         pairs = (rows[:, None], cols)
-        iou = (frame.plain_iou if plain and frame.plain_iou is not None else frame.iou)[pairs]
+        iou = frame.iou[pairs]
         if score_weighted and frame.score_weight is not None:
             iou = iou * frame.score_weight[cols]
         cost = iou_cost(iou, max_distance, feasible[pairs])
