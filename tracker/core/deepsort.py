@@ -695,10 +695,13 @@ class DeepSort:
         )
         if frame.score_weight is not None:
             similarity *= frame.score_weight[cols]
-        candidates = np.zeros((table.n, len(frame.dets)), dtype=bool)
-        candidates[pool[:, None], cols] = frame.same_class[pool[:, None], cols] & (
+        overlapping = frame.same_class[pool[:, None], cols] & (
             1.0 - similarity <= self._max_iou_distance
         )
+        if not overlapping.any():  # the common case: nothing close enough, even buffered
+            return unmatched
+        candidates = np.zeros((table.n, len(frame.dets)), dtype=bool)
+        candidates[pool[:, None], cols] = overlapping
         feasible = self._motion_gate_pairs(frame.measured, candidates)[pool[:, None], cols]
         cost = iou_cost(similarity, self._max_iou_distance, feasible)
         limit = self._max_iou_distance + 1e-9
