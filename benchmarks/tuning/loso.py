@@ -109,6 +109,10 @@ APPEARANCE_MODES: dict[str, tuple[str, float]] = {
     "weighted-1.0": ("weighted", 1.0),
     "weighted-0.5": ("weighted", 0.5),
     "adaptive": ("adaptive", 1.0),
+    # adaptive with a per-stream floor learnt from the separations seen, prior 1 / 0.5
+    # (results/loso_adapt2_notes.md)
+    "reliability": ("reliability", 1.0),
+    "reliability-0.5": ("reliability", 0.5),
 }
 
 #: Parameters that only matter when the unit has appearance features.
@@ -120,7 +124,7 @@ SWITCHES: dict[str, list[object]] = {
     "report_misses": [0.2, 0.0, 0.5],
     "observation_reupdate": [False, True],
     "iou_gate_frame_rate_power": [0.0, 1.0],
-    "appearance_mode": ["weighted-1.0", "adaptive"],
+    "appearance_mode": ["weighted-1.0", "adaptive", "reliability", "reliability-0.5"],
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
     "kalman_state": ["xyah", "xywh_height"],
