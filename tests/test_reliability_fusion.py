@@ -100,7 +100,8 @@ def test_a_cosine_at_the_gate_lets_iou_decide() -> None:
 
 def _two_people(looks: np.ndarray, frames: int = 40) -> DeepSort:
     """Two people walking side by side, close enough to stay inside each other's motion gate."""
-    tracker = DeepSort(DeepSortConfig(n_init=1, appearance_fusion="reliability"))
+    config = DeepSortConfig(n_init=1, appearance_fusion="reliability", appearance_weight=1.0)
+    tracker = DeepSort(config)
     for f in range(frames):
         x = np.array([100.0, 120.0]) + 2.0 * f
         boxes = np.column_stack([x, np.full(2, 100.0), x + 40, np.full(2, 200.0)])
