@@ -1,4 +1,5 @@
-"""The LOSO protocol's grid handling (benchmarks/tuning/loso.py); no tracking runs here."""
+"""The LOSO protocol's grid handling (benchmarks/tuning/loso.py), and its replay of the
+pipeline's embedding skip (120 frames of one sequence)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,26 @@ def test_scores_may_set_the_new_track_threshold_apart() -> None:
     assert (two.min_score, two.high_score, two.new_track_min_score) == (0.5, 0.6, 0.6)
     assert (three.min_score, three.high_score, three.new_track_min_score) == (0.5, 0.6, 0.7)
     assert three.score_fusion == "relative"
+
+
+def test_replaying_the_embedding_skip_without_a_skip_changes_nothing(shared_data) -> None:
+    """``--replay-skip`` zeroes the rows ``detections_needing_appearance`` leaves out; with
+    the skip off it asks for every confident detection, and the tracker ignores the
+    features of the others, so the result is ``track_detections``'s."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from tracker.core import DeepSortConfig
+    from tracker.io.mot import read_detections, read_seqinfo
+    from tracker.offline import track_detections
+
+    seq = shared_data / "MOT17/train/MOT17-09-SDP"
+    dets = read_detections(shared_data / "MOT17/deep_sort_npy/MOT17-09-SDP.npy")
+    info = read_seqinfo(seq)
+    config = replace(DeepSortConfig(), appearance_skip_iou=None)
+    replayed = loso._track_with_skip(dets, 120, config, info.frame_rate)
+    plain, _ = track_detections(dets, 120, config, True, frame_rate=info.frame_rate)
+    for key, column in plain.items():
+        np.testing.assert_array_equal(replayed[key], column)
+    assert len(plain["ids"]) > 100

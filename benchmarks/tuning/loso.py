@@ -46,10 +46,18 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from benchmarks.suites import MOT15_DEV, SHARED
-from tracker.core import CHI2_95, DeepSortConfig
+from tracker.core import CHI2_95, DeepSort, DeepSortConfig
 from tracker.eval import evaluate
-from tracker.io.mot import read_detections, read_seqinfo, write_results
+from tracker.io.mot import (
+    DetectionSet,
+    ResultCollector,
+    read_detections,
+    read_seqinfo,
+    write_results,
+)
 from tracker.offline import track_detections
 
 REPO = Path(__file__).resolve().parents[2]
@@ -109,6 +117,10 @@ APPEARANCE_MODES: dict[str, tuple[str, float]] = {
     "weighted-1.0": ("weighted", 1.0),
     "weighted-0.5": ("weighted", 0.5),
     "adaptive": ("adaptive", 1.0),
+    # adaptive with a per-stream floor learnt from the separations seen, prior 1 / 0.5
+    # (results/loso_adapt2_notes.md)
+    "reliability": ("reliability", 1.0),
+    "reliability-0.5": ("reliability", 0.5),
 }
 
 #: Parameters that only matter when the unit has appearance features.
@@ -120,11 +132,11 @@ SWITCHES: dict[str, list[object]] = {
     "report_misses": [0.2, 0.0, 0.5],
     "observation_reupdate": [False, True],
     "iou_gate_frame_rate_power": [0.0, 1.0],
-    "appearance_mode": ["weighted-1.0", "adaptive"],
+    "appearance_mode": ["weighted-1.0", "adaptive", "reliability", "reliability-0.5"],
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
     "kalman_state": ["xyah", "xywh_height"],
-    "iou_buffer": [0.0, 0.05],
+    "iou_buffer": [0.0, 0.05, 0.1],
 }
 
 
@@ -166,15 +178,23 @@ class Unit:
     frame_rate: float
     footage: str  # units filmed from the same footage are left out together
     appearance_gate: float | None = None  # the embedder's match_distance, if it has one
+    # Embed only what the tracker asks for (``detections_needing_appearance``), zero rows for
+    # the rest, as the pipeline does with frames (``appearance_skip_iou``): the product path.
+    replay_skip: bool = False
 
 
 #: ADL-Rundle-6 is the footage of MOT17-09 (shared/data/PROVENANCE.md).
 _FOOTAGE = {"ADL-Rundle-6": "MOT17-09", "MOT17-09-FRCNN": "MOT17-09", "MOT17-09-SDP": "MOT17-09"}
 
 
-def units(shared: Path = SHARED, pets_features: Path | None = None) -> list[Unit]:
+def units(
+    shared: Path = SHARED, pets_features: Path | None = None, replay_skip: bool = False
+) -> list[Unit]:
     """The LOSO units; with ``pets_features`` also PETS09-S2L1 with YOLOv5n detections,
-    motion only and with OSNet x0.25 features (at the gate our pipeline uses for OSNet)."""
+    motion only and with OSNet x0.25 features (at the gate our pipeline uses for OSNet);
+    ``replay_skip``: that unit embeds only what the pipeline would (``Unit.replay_skip``).
+    MOT17-09's ``.npy`` units need no replay: ``tracker track`` gives the tracker every
+    feature of a ``.npy`` file."""
     data = shared / "data"
     mot15, mot17 = data / "MOT15" / "train", data / "MOT17"
 
@@ -206,7 +226,16 @@ def units(shared: Path = SHARED, pets_features: Path | None = None) -> list[Unit
         out.append(Unit("PETS09-yolov5n", pets, mot15, pets_features, False, "PETS09", rate, pets))
         out.append(
             Unit(
-                "PETS09-yolov5n+osnet", pets, mot15, pets_features, True, "PETS09", rate, pets, gate
+                "PETS09-yolov5n+osnet",
+                pets,
+                mot15,
+                pets_features,
+                True,
+                "PETS09",
+                rate,
+                pets,
+                gate,
+                replay_skip,
             )
         )
     return out
@@ -259,15 +288,39 @@ def run_unit(unit: Unit, params: dict[str, object], out_dir: Path) -> dict[str, 
         config = replace(config, max_appearance_distance=unit.appearance_gate)
     info = read_seqinfo(unit.gt_dir / unit.seq)
     use_features = unit.use_features and bool(params.get("use_features", True))
-    columns, _ = track_detections(
-        read_detections(unit.detections), info.length, config, use_features,
-        frame_rate=info.frame_rate if use_seqinfo else 30.0,
-    )  # fmt: skip
+    frame_rate = info.frame_rate if use_seqinfo else 30.0
+    if use_features and unit.replay_skip:
+        columns = _track_with_skip(read_detections(unit.detections), info.length, config,
+                                   frame_rate)  # fmt: skip
+    else:
+        columns, _ = track_detections(
+            read_detections(unit.detections), info.length, config, use_features,
+            frame_rate=frame_rate,
+        )  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     write_results(out_dir / f"{unit.seq}.txt", columns["frames"], columns["ids"],
                   columns["boxes_xyxy"], columns["scores"])  # fmt: skip
     result = evaluate(unit.gt_dir, out_dir, [unit.seq], with_motmetrics=False)
     return {k: float(result.combined[k]) for k in ("HOTA", "IDF1", "MOTA", "IDSW", "FP", "FN")}
+
+
+def _track_with_skip(
+    dets: DetectionSet, length: int, config: DeepSortConfig, frame_rate: float
+) -> dict[str, np.ndarray]:
+    """``track_detections`` with the pipeline's embedding decision replayed: each frame,
+    the detections ``detections_needing_appearance`` leaves out get a zero feature row
+    (as in benchmarks/appearance_skip.py; the pipeline's numbers are reproduced exactly)."""
+    if dets.features is None:
+        raise ValueError("replaying the embedding skip needs features")
+    tracker = DeepSort(config, frame_rate=frame_rate)
+    boxes, collected = dets.boxes_xyxy, ResultCollector()
+    for frame, rows in dets.iter_frames(length):
+        need = tracker.detections_needing_appearance(boxes[rows], dets.scores[rows])
+        features = np.where(need[:, None], dets.features[rows], 0.0).astype(np.float32)
+        tracks = tracker.update(boxes[rows], dets.scores[rows], None, features)
+        collected.add(frame, tracks.ids, tracks.boxes, tracks.scores)
+    frames, ids, out_boxes, scores = collected.columns()
+    return {"frames": frames, "ids": ids, "boxes_xyxy": out_boxes, "scores": scores}
 
 
 def _job(args: tuple[Unit, dict[str, object], Path]) -> tuple[str, str, dict[str, float]]:
@@ -664,6 +717,11 @@ def main(argv: list[str] | None = None) -> None:
         "--pets-features", type=Path, default=None,
         help="PETS09 yolov5n + OSNet .npy (benchmarks/pets_features.py)",
     )  # fmt: skip
+    parser.add_argument(
+        "--replay-skip", action="store_true",
+        help="the PETS09 + OSNet unit embeds only what the pipeline would "
+        "(appearance_skip_iou; zero rows for the rest): the product path. Use its own --cache",
+    )  # fmt: skip
     parser.add_argument("--stem", default="loso")
     parser.add_argument(
         "--fix", action="append", default=[], metavar="KEY=VALUE",
@@ -672,7 +730,7 @@ def main(argv: list[str] | None = None) -> None:
     )  # fmt: skip
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    all_units = units(pets_features=args.pets_features)
+    all_units = units(pets_features=args.pets_features, replay_skip=args.replay_skip)
     grid = fixed_grid(GRID, args.fix)
     grid_configs = configs(grid)
     if args.fresh and args.cache.exists():
@@ -686,6 +744,7 @@ def main(argv: list[str] | None = None) -> None:
     command = "python -m benchmarks.tuning.loso" + (
         " --pets-features <PETS09 yolov5n OSNet .npy>" if args.pets_features else ""
     )
+    command += " --replay-skip" if args.replay_skip else ""
     command += "".join(f" --fix '{fix}'" for fix in args.fix)
     if args.stem != "loso":
         command += f" --stem {args.stem}"

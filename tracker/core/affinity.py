@@ -183,6 +183,9 @@ def adaptive_fused_cost(
     max_iou_distance: float,
     separation: float,
     feasible: NDArray[np.bool_] | None = None,
+    *,
+    min_weight: float = 0.0,
+    gate_margin: bool = False,
 ) -> FloatArray:
     """Appearance weighted by how well it separates the candidates (after Deep OC-SORT's
     adaptive weighting), each cue scaled to 1 at its gate:
@@ -194,10 +197,19 @@ def adaptive_fused_cost(
     candidates apart (similar clothes, a weak embedder) IoU decides; where it can, it
     decides, also for a lost track that no longer overlaps its person. Matches need a cost
     of at most 1; pairs that are not ``feasible`` are ``INFEASIBLE``.
+
+    ``min_weight`` keeps appearance's weight at least that everywhere (the ``reliability``
+    fusion's floor, learnt per stream). ``gate_margin`` also counts the pair's own distance
+    to the appearance gate as a margin: a cosine right at the gate is no verdict either way
+    (same person or not), so IoU decides there too, instead of appearance refusing a pair
+    that overlaps its track well by a hair, or accepting it by one.
     """
     distance = np.where(feasible, appearance, np.inf) if feasible is not None else appearance
     margin = np.minimum(_margin(distance, 1), _margin(distance, 0))
-    weight = np.clip(margin / separation, 0.0, 1.0)
+    if gate_margin:
+        with np.errstate(invalid="ignore"):  # inf - inf: pairs the gallery was not asked
+            np.minimum(margin, np.abs(appearance - max_appearance_distance), out=margin)
+    weight = np.clip(margin / separation, min_weight, 1.0)
     bounded = np.minimum(appearance, 2.0)  # cosine distances are at most 2; inf = no gallery
     cost = weight * (bounded / max_appearance_distance) + (1.0 - weight) * (
         (1.0 - iou) / max_iou_distance
@@ -205,3 +217,28 @@ def adaptive_fused_cost(
     if feasible is not None:
         cost[~feasible] = INFEASIBLE
     return cost
+
+
+def separation_evidence(
+    appearance: FloatArray,
+    feasible: NDArray[np.bool_],
+    has_appearance: NDArray[np.bool_] | None,
+    max_appearance_distance: float,
+    separation: float,
+) -> tuple[int, int]:
+    """How well appearance told people apart in one frame, as ``(decisive, judged)``.
+
+    Judged: the tracks (rows) whose nearest feasible detection is within
+    ``max_appearance_distance`` and that have a second feasible candidate, i.e. where
+    appearance had a choice to make. Decisive: of those, the ones whose second candidate is
+    at least ``separation`` further away than the first. Detections without a feature row
+    (``has_appearance`` False, the skipped ones) are no evidence either way."""
+    if appearance.shape[1] < 2:
+        return 0, 0
+    usable = feasible if has_appearance is None else feasible & has_appearance[None, :]
+    distance = np.where(usable, appearance, np.inf)
+    two = np.partition(distance, 1, axis=1)[:, :2]
+    judged = (two[:, 0] <= max_appearance_distance) & np.isfinite(two[:, 1])
+    with np.errstate(invalid="ignore"):
+        decisive = judged & (two[:, 1] - two[:, 0] >= separation)
+    return int(decisive.sum()), int(judged.sum())

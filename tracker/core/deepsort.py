@@ -40,6 +40,7 @@ from tracker.core.affinity import (
     intersection_area,
     iou_cost,
     iou_matrix,
+    separation_evidence,
 )
 from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
 from tracker.core.detections import Detections, InvalidDetectionsError
@@ -87,6 +88,10 @@ OCCLUSION_COVER = 0.3
 #: at which appearance alone decides (below it, IoU takes the rest of the weight).
 APPEARANCE_SEPARATION = 0.1
 
+#: ``reliability`` fusion: how many judged separations the prior (``appearance_weight``)
+#: counts as, before the stream's own evidence takes over.
+RELIABILITY_PRIOR_COUNT = 5.0
+
 
 @dataclass(frozen=True)
 class DeepSortConfig:
@@ -120,8 +125,9 @@ class DeepSortConfig:
     ``match_distance`` (the pipeline fills it in), or ``DEFAULT_APPEARANCE_GATE`` for
     features that come without an embedder (e.g. deep_sort ``.npy`` files)."""
     appearance_weight: float = 1.0
-    """``w`` in ``w * cosine + (1 - w) * (1 - IoU)`` (``appearance_fusion="weighted"``)."""
-    appearance_fusion: Literal["weighted", "adaptive"] = "weighted"
+    """``w`` in ``w * cosine + (1 - w) * (1 - IoU)`` (``appearance_fusion="weighted"``);
+    with ``reliability``, the appearance weight the stream starts from (its prior)."""
+    appearance_fusion: Literal["weighted", "adaptive", "reliability"] = "weighted"
     """How appearance and IoU combine in the main stage. ``weighted``: DeepSORT's
     ``w * cosine + (1 - w) * (1 - IoU)`` with no IoU gate, so a lost track can be found
     again by appearance anywhere inside the motion gate. ``adaptive``: per pair, appearance
@@ -135,7 +141,16 @@ class DeepSortConfig:
     59.07 / 80.50). The LOSO units embed every detection; the product path skips the
     unambiguous ones (``appearance_skip_iou``), and there ``adaptive`` breaks the re-ID rule:
     ``tracker track`` on PETS09-S2L1 with YOLOv5n boxes and OSNet gives 54.80 / 71.54, below
-    motion-only (56.24 / 75.97), where ``weighted`` gives 59.09 / 80.65. So ``weighted``."""
+    motion-only (56.24 / 75.97), where ``weighted`` gives 59.09 / 80.65. So ``weighted``.
+    ``reliability``: ``adaptive`` with two changes that make it robust to thin galleries
+    and weak embedders (benchmarks/results/loso_adapt2_notes.md): appearance's weight never
+    falls below the share of decisive separations this stream has shown so far (tracks
+    whose best detection beat the second best by ``APPEARANCE_SEPARATION``;
+    ``affinity.separation_evidence``), starting from ``appearance_weight`` as a prior worth
+    ``RELIABILITY_PRIOR_COUNT`` observations; and a cosine near the appearance gate counts
+    as a small margin (no verdict), so IoU decides there. A strong embedder (OSNet on
+    PETS09, ~80 % decisive) ends up close to ``weighted``, a weak one (deep_sort's 128-d
+    network on MOT17-09, ~40 %) close to ``adaptive``."""
     appearance: Literal["gallery", "ema"] = "gallery"
     """Cosine distance to the nearest of the last ``gallery_budget`` features, or to an
     exponential moving average of them."""
@@ -308,7 +323,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "score_fusion": SCORE_FUSIONS,
     "appearance": ("gallery", "ema"),
     "coast_report": ("all", "occluded"),
-    "appearance_fusion": ("weighted", "adaptive"),
+    "appearance_fusion": ("weighted", "adaptive", "reliability"),
     "kalman_state": KALMAN_STATES,
     "assignment_backend": ("lap", "scipy"),
 }
@@ -442,6 +457,9 @@ class DeepSort:
         self._frames_seen = 0
         self._prediction: tuple[int, NDArray[np.float64], NDArray[np.float64]] | None = None
         self._recent_scores = RecentScores()  # the ``relative`` score fusion's reference
+        # ``reliability`` fusion: this stream's separations so far, decisive and judged.
+        self._decisive = 0
+        self._judged = 0
 
     @property
     def active_tracks(self) -> int:
@@ -900,6 +918,22 @@ class DeepSort:
                     APPEARANCE_SEPARATION, sub_feasible,
                 )  # fmt: skip
                 limit = 1.0
+            elif cfg.appearance_fusion == "reliability":
+                has_appearance = (
+                    None if frame.has_appearance is None else frame.has_appearance[cols]
+                )
+                cost = adaptive_fused_cost(
+                    match_iou, appearance, cfg.appearance_gate, self._max_iou_distance,
+                    APPEARANCE_SEPARATION, sub_feasible, min_weight=self._reliability(),
+                    gate_margin=True,
+                )  # fmt: skip
+                decisive, judged = separation_evidence(
+                    appearance, sub_feasible, has_appearance, cfg.appearance_gate,
+                    APPEARANCE_SEPARATION,
+                )  # fmt: skip
+                self._decisive += decisive
+                self._judged += judged
+                limit = 1.0
             else:
                 cost = fused_cost(
                     match_iou, appearance, appearance_weight=cfg.appearance_weight,
@@ -914,6 +948,12 @@ class DeepSort:
                     cfg.appearance_skip_iou,
                 )  # fmt: skip
         return self._assign(cost, limit, rows)
+
+    def _reliability(self) -> float:
+        """Share of decisive separations in this stream so far (``reliability`` fusion),
+        with ``appearance_weight`` as the prior worth ``RELIABILITY_PRIOR_COUNT`` of them."""
+        prior = self.config.appearance_weight * RELIABILITY_PRIOR_COUNT
+        return (self._decisive + prior) / (self._judged + RELIABILITY_PRIOR_COUNT)
 
     def _assign(self, cost: NDArray[np.float64], limit: float, rows: IntArray) -> Assignment:
         """The main stage's assignment: cascade by time since update, or one global one."""
