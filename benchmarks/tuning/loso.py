@@ -105,7 +105,7 @@ GRID: dict[str, list[object]] = {
     "scores": ["0.5/0.6"],
     "observation_reupdate": [False, True],
     "iou_gate_frame_rate_power": [1.0],
-    "appearance_mode": ["weighted-1.0", "adaptive"],
+    "appearance_mode": ["weighted-1.0", "adaptive", "reliability"],
     "score_fusion": ["none", "score", "relative"],
     "coast_report": ["all", "occluded"],
     "kalman_state": ["xyah"],

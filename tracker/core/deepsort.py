@@ -6,7 +6,8 @@ Per frame (each step a method of ``DeepSort``, in this order in ``update``):
 2. move the tracks with the camera, if the caller measured its motion;
 3. predict every track with the Kalman filter;
 4. match confirmed tracks to confident detections on the fused cost
-   ``w * cosine + (1 - w) * (1 - IoU)`` (or an adaptive weight), gated by the Mahalanobis
+   ``w * cosine + (1 - w) * (1 - IoU)``, ``w`` per pair from how well appearance separates
+   the candidates and this stream's people so far (or fixed), gated by the Mahalanobis
    distance, the appearance threshold and the class, either level by level (DeepSORT's
    matching cascade) or in one global assignment;
 5. match tentative tracks and tracks missed only in the previous frame to the remaining
@@ -127,7 +128,7 @@ class DeepSortConfig:
     appearance_weight: float = 1.0
     """``w`` in ``w * cosine + (1 - w) * (1 - IoU)`` (``appearance_fusion="weighted"``);
     with ``reliability``, the appearance weight the stream starts from (its prior)."""
-    appearance_fusion: Literal["weighted", "adaptive", "reliability"] = "weighted"
+    appearance_fusion: Literal["weighted", "adaptive", "reliability"] = "reliability"
     """How appearance and IoU combine in the main stage. ``weighted``: DeepSORT's
     ``w * cosine + (1 - w) * (1 - IoU)`` with no IoU gate, so a lost track can be found
     again by appearance anywhere inside the motion gate. ``adaptive``: per pair, appearance
@@ -141,7 +142,7 @@ class DeepSortConfig:
     59.07 / 80.50). The LOSO units embed every detection; the product path skips the
     unambiguous ones (``appearance_skip_iou``), and there ``adaptive`` breaks the re-ID rule:
     ``tracker track`` on PETS09-S2L1 with YOLOv5n boxes and OSNet gives 54.80 / 71.54, below
-    motion-only (56.24 / 75.97), where ``weighted`` gives 59.09 / 80.65. So ``weighted``.
+    motion-only (56.24 / 75.97), where ``weighted`` gives 59.09 / 80.65: ``adaptive`` lost.
     ``reliability``: ``adaptive`` with two changes that make it robust to thin galleries
     and weak embedders (benchmarks/results/loso_adapt2_notes.md): appearance's weight never
     falls below the share of decisive separations this stream has shown so far (tracks
@@ -150,7 +151,15 @@ class DeepSortConfig:
     ``RELIABILITY_PRIOR_COUNT`` observations; and a cosine near the appearance gate counts
     as a small margin (no verdict), so IoU decides there. A strong embedder (OSNet on
     PETS09, ~80 % decisive) ends up close to ``weighted``, a weak one (deep_sort's 128-d
-    network on MOT17-09, ~40 %) close to ``adaptive``."""
+    network on MOT17-09, ~40 %) close to ``adaptive``. Default (prior
+    ``appearance_weight`` 1): LOSO restricted to each fusion, with the PETS09 + OSNet unit
+    on the product path (benchmarks/results/loso_adapt2_skip.md), left-out mean objective
+    61.80 against 61.68 ``weighted`` and 61.43 ``adaptive``; in sample it keeps what
+    ``weighted`` gets where the embedder is strong (``tracker track`` on PETS09-S2L1 with
+    YOLOv5n boxes and OSNet 59.09 / 80.64, ``weighted`` 59.09 / 80.65; MOT17-09-FRCNN 51.89
+    / 65.32 against 51.90 / 65.38) and gains where it is weak (MOT17-09-SDP 56.72 / 70.63
+    against 55.36 / 67.66). The prior 0.5 scored 61.84 (a tie; it trades PETS09 58.62 /
+    79.89 for FRCNN 52.71 / 67.28), so the prior stays DeepSORT's 1."""
     appearance: Literal["gallery", "ema"] = "gallery"
     """Cosine distance to the nearest of the last ``gallery_budget`` features, or to an
     exponential moving average of them."""
