@@ -12,6 +12,8 @@ Per frame (each step a method of ``DeepSort``, in this order in ``update``):
    matching cascade) or in one global assignment;
 5. match tentative tracks and tracks missed only in the previous frame to the remaining
    detections on IoU alone;
+   (below 30 fps, without features) match the confirmed tracks still unmatched on the IoU
+   of boxes grown with the time between frames (C-BIoU's buffer, ``iou_buffer``);
 6. (ByteTrack's idea) match the tracks still unmatched to low-score detections on IoU,
    which recovers people behind partial occlusion without starting tracks from noise;
 7. update matched tracks (optionally re-running a gap first, OC-SORT's ORU), mark the rest
