@@ -169,11 +169,13 @@ def _margin(distance: FloatArray, axis: int) -> FloatArray:
         shape = list(distance.shape)
         shape[axis] = 1
         return np.full(shape, np.inf)
-    two = np.partition(distance, 1, axis=axis).take([0, 1], axis=axis)
-    first, second = np.split(two, 2, axis=axis)
+    two = np.partition(distance, 1, axis=axis)
+    first, second = (two[:, :1], two[:, 1:2]) if axis == 1 else (two[:1], two[1:2])
     with np.errstate(invalid="ignore"):
-        margin = second - first
-    return np.where(np.isfinite(first), np.nan_to_num(margin, nan=np.inf, posinf=np.inf), 0.0)
+        margin = second - first  # sorted, so >= 0; nan where both are inf
+    margin[np.isnan(margin)] = np.inf
+    margin[~np.isfinite(first)] = 0.0
+    return margin
 
 
 def adaptive_fused_cost(
