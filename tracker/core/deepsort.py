@@ -138,7 +138,7 @@ class DeepSortConfig:
     margin is how far the best cosine distance in the pair's row and column is ahead of the
     second best; IoU takes the rest (see ``affinity.adaptive_fused_cost``). Where appearance
     cannot tell the candidates apart (a weak embedder, similar clothes) motion decides.
-    LOSO (benchmarks/results/loso.md): a tie on the left-out mean objective, 61.38
+    LOSO (loso_notes.md round 4, first run): a tie on the left-out mean objective, 61.38
     ``adaptive`` against 61.37 ``weighted``; in sample ``adaptive`` gains MOT17-09-SDP
     (57.07 / 71.89 against 55.36 / 67.66) and loses PETS09 + OSNet (57.72 / 77.87 against
     59.07 / 80.50). The LOSO units embed every detection; the product path skips the
@@ -190,7 +190,10 @@ class DeepSortConfig:
     prediction is only worth reporting for a gap of a few frames (6 at 30 fps, 1 at 7 fps),
     beyond which a moving camera or a turning person makes it a false positive; and only
     while an occlusion explains the miss (``coast_report``). LOSO (benchmarks/results/
-    loso.md): left-out mean objective 61.26 at 0.2 s, 60.74 at 0, 60.94 at 0.5 s."""
+    loso.md, loso_notes.md round 4): left-out mean objective 61.02 at 0.2 s, 60.49 at 0,
+    61.08 at 0.5 s, a tie (an earlier run of the round: 61.26, 60.74, 60.94); 0.2 s wins
+    left-out MOT15 combined in both (44.73 / 60.75 against 44.48 / 59.92 at 0.5 s) and the
+    moving camera of ETH-Sunnyday (55.39 / 75.73 against 53.93 / 73.93)."""
     observation_reupdate: bool = False
     """OC-SORT's observation-centric re-update: when a track is matched again after a gap,
     re-run its filter through boxes interpolated between the last and the new detection,
@@ -241,7 +244,7 @@ class DeepSortConfig:
     against 43.73 / 59.73. Over the full grid it is not (57.40 against 58.27): the folds that
     leave PETS09 out then pick power 0, by 0.01 on the other units, and 7 fps PETS09 pays.
     Default ``score``: the LOSO round with the power held at 1 (benchmarks/results/loso.md)
-    prefers it, left-out mean objective 61.26 against 60.96 off and 61.15 ``relative``."""
+    prefers it, left-out mean objective 61.02 against 60.80 off and 60.99 ``relative``."""
     coast_report: Literal["all", "occluded"] = "occluded"
     """Which missed tracks ``report_misses`` reports. ``all``: every confirmed one.
     ``occluded``: only those whose predicted box overlaps a track seen in this frame (at
@@ -250,7 +253,7 @@ class DeepSortConfig:
     often a person who left, a false track or a moving camera, where the predicted box is a
     false positive; benchmarks whose ground truth keeps occluded people (MOT16/17) reward
     reporting those behind others. LOSO (benchmarks/results/loso.md): left-out mean
-    objective 61.26 ``occluded`` against 60.33 ``all``; coasting output was under 50 %
+    objective 61.02 ``occluded`` against 60.08 ``all``; coasting output was under 50 %
     precise on every MOT15 sequence with ``all`` (results/loso_crowd_notes.md)."""
     kalman_state: KalmanState = "xyah"
     """The Kalman filter's state space (``tracker.core.kalman``). ``xyah``: DeepSORT's
