@@ -71,8 +71,8 @@ def test_mot17_sdp_with_features_stays_above_its_floor(sdp_scores: dict[str, dic
 
 
 def test_reid_does_not_lose_to_motion_only_on_mot17_sdp(sdp_scores: dict[str, dict]) -> None:
-    # deep_sort's 128-d features are weak on SDP's detections; the adaptive appearance
-    # weight must fall back to motion there instead of losing to it.
+    # deep_sort's 128-d features are weak on SDP's detections; the reliability fusion's
+    # appearance weight must fall back to motion there instead of losing to it.
     assert sdp_scores["reid"]["HOTA"] >= sdp_scores["motion"]["HOTA"]
     assert sdp_scores["reid"]["IDF1"] >= sdp_scores["motion"]["IDF1"]
 

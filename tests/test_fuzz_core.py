@@ -173,7 +173,7 @@ def _config(draw: st.DrawFn) -> DeepSortConfig:
         gating_threshold=draw(st.sampled_from([None, 9.4877, 1e6])),
         appearance=draw(st.sampled_from(["gallery", "ema"])),
         appearance_weight=draw(st.sampled_from([1.0, 0.5, 0.0])),
-        appearance_fusion=draw(st.sampled_from(["weighted", "adaptive", "reliability"])),
+        appearance_fusion=draw(st.sampled_from(["weighted", "reliability"])),
         cascade=draw(st.booleans()),
         class_aware=draw(st.booleans()),
         min_score=draw(st.sampled_from([0.0, 0.5])),

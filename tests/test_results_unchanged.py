@@ -61,10 +61,10 @@ CASES = {
         {"appearance_fusion": "weighted"},
         "ae86069d97f86ba84b693778628844b2554f6cf7a95e68cb2e617776aad3253a",
     ),
-    "MOT17-09-SDP npy, adaptive + EMA": (
+    "MOT17-09-SDP npy, reliability (prior 0.5) + EMA": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
-        {"appearance_fusion": "adaptive", "appearance": "ema", "appearance_weight": 0.5},
-        "0a2fab402d1505f3696686cfda67db2c1ee023eae931280deb13f046b37760b4",
+        {"appearance": "ema", "appearance_weight": 0.5},
+        "7e1ba3c8f904b57233636d72201a59062fa59f7ba7d73af01202420bde5232dd",
     ),
 }  # fmt: skip
 

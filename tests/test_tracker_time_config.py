@@ -147,7 +147,7 @@ def test_adaptive_fusion_lets_iou_decide_when_appearance_cannot_separate() -> No
     assert gated[0, 1] == INFEASIBLE
 
 
-@pytest.mark.parametrize("fusion", ["weighted", "adaptive", "reliability"])
+@pytest.mark.parametrize("fusion", ["weighted", "reliability"])
 def test_every_fusion_keeps_well_separated_people(fusion: str) -> None:
     rng = np.random.default_rng(3)
     looks = rng.normal(size=(3, 16))

@@ -87,7 +87,7 @@ MAX_IOU_BUFFER = 1.0
 #: round-2 defaults (59.49 / 59.44 / 59.32 with 0.5 s of coasting; loso_notes.md, round 3).
 OCCLUSION_COVER = 0.3
 
-#: ``adaptive`` fusion: the cosine margin between a pair's best and second-best candidates
+#: ``reliability`` fusion: the cosine margin between a pair's best and second-best candidates
 #: at which appearance alone decides (below it, IoU takes the rest of the weight).
 APPEARANCE_SEPARATION = 0.1
 
@@ -130,38 +130,33 @@ class DeepSortConfig:
     appearance_weight: float = 1.0
     """``w`` in ``w * cosine + (1 - w) * (1 - IoU)`` (``appearance_fusion="weighted"``);
     with ``reliability``, the appearance weight the stream starts from (its prior)."""
-    appearance_fusion: Literal["weighted", "adaptive", "reliability"] = "reliability"
+    appearance_fusion: Literal["weighted", "reliability"] = "reliability"
     """How appearance and IoU combine in the main stage. ``weighted``: DeepSORT's
     ``w * cosine + (1 - w) * (1 - IoU)`` with no IoU gate, so a lost track can be found
-    again by appearance anywhere inside the motion gate. ``adaptive``: per pair, appearance
-    gets the weight its evidence earns, ``min(1, margin / APPEARANCE_SEPARATION)``, where the
-    margin is how far the best cosine distance in the pair's row and column is ahead of the
-    second best; IoU takes the rest (see ``affinity.adaptive_fused_cost``). Where appearance
-    cannot tell the candidates apart (a weak embedder, similar clothes) motion decides.
-    LOSO (loso_notes.md round 4, first run): a tie on the left-out mean objective, 61.38
-    ``adaptive`` against 61.37 ``weighted``; in sample ``adaptive`` gains MOT17-09-SDP
-    (57.07 / 71.89 against 55.36 / 67.66) and loses PETS09 + OSNet (57.72 / 77.87 against
-    59.07 / 80.50). The LOSO units embed every detection; the product path skips the
-    unambiguous ones (``appearance_skip_iou``), and there ``adaptive`` breaks the re-ID rule:
-    ``tracker track`` on PETS09-S2L1 with YOLOv5n boxes and OSNet gives 54.80 / 71.54, below
-    motion-only (56.24 / 75.97), where ``weighted`` gives 59.09 / 80.65: ``adaptive`` lost.
-    ``reliability``: ``adaptive`` with two changes that make it robust to thin galleries
-    and weak embedders (benchmarks/results/loso_adapt2_notes.md): appearance's weight never
-    falls below the share of decisive separations this stream has shown so far (tracks
-    whose best detection beat the second best by ``APPEARANCE_SEPARATION``;
-    ``affinity.separation_evidence``), starting from ``appearance_weight`` as a prior worth
-    ``RELIABILITY_PRIOR_COUNT`` observations; and a cosine near the appearance gate counts
-    as a small margin (no verdict), so IoU decides there. A strong embedder (OSNet on
-    PETS09, ~80 % decisive) ends up close to ``weighted``, a weak one (deep_sort's 128-d
-    network on MOT17-09, ~40 %) close to ``adaptive``. Default (prior
-    ``appearance_weight`` 1): LOSO restricted to each fusion, with the PETS09 + OSNet unit
-    on the product path (benchmarks/results/loso_adapt2_skip.md), left-out mean objective
-    61.80 against 61.68 ``weighted`` and 61.43 ``adaptive``; in sample it keeps what
-    ``weighted`` gets where the embedder is strong (``tracker track`` on PETS09-S2L1 with
-    YOLOv5n boxes and OSNet 59.09 / 80.64, ``weighted`` 59.09 / 80.65; MOT17-09-FRCNN 51.89
-    / 65.32 against 51.90 / 65.38) and gains where it is weak (MOT17-09-SDP 56.72 / 70.63
-    against 55.36 / 67.66). The prior 0.5 scored 61.84 (a tie; it trades PETS09 58.62 /
-    79.89 for FRCNN 52.71 / 67.28), so the prior stays DeepSORT's 1."""
+    again by appearance anywhere inside the motion gate. ``reliability``: per pair,
+    appearance gets the weight its evidence earns, ``min(1, margin /
+    APPEARANCE_SEPARATION)``, where the margin is how far the best cosine distance in the
+    pair's row and column is ahead of the second best (and how far the pair's own distance
+    is from the appearance gate: a cosine at the gate is no verdict); IoU takes the rest
+    (``affinity.adaptive_fused_cost``). That weight never falls below the share of decisive
+    separations this stream has shown so far (tracks whose best detection beat the second
+    best by ``APPEARANCE_SEPARATION``; ``affinity.separation_evidence``; detections the
+    embedder skipped are no evidence), starting from ``appearance_weight`` as a prior worth
+    ``RELIABILITY_PRIOR_COUNT`` observations. A strong embedder (OSNet on PETS09, ~80 %
+    decisive) ends up close to ``weighted``; with a weak one (deep_sort's 128-d network on
+    MOT17-09, ~40 %) motion decides where appearance cannot tell people apart
+    (benchmarks/results/loso_adapt2_notes.md).
+    Default (prior 1): LOSO restricted to each fusion, with the PETS09 + OSNet unit on the
+    product path (loso_adapt2_skip.md), left-out mean objective 61.80 against 61.68
+    ``weighted``; the final round-4 run (loso.md) 61.40 against 61.37. In sample it keeps
+    what ``weighted`` gets where the embedder is strong (``tracker track`` on PETS09-S2L1
+    with YOLOv5n boxes and OSNet 59.09 / 80.64, ``weighted`` 59.09 / 80.65; MOT17-09-FRCNN
+    51.89 / 65.32 against 51.90 / 65.38) and gains where it is weak (MOT17-09-SDP 56.72 /
+    70.63 against 55.36 / 67.66). The prior 0.5 scored 61.84 (a tie; it trades PETS09 58.62
+    / 79.89 for FRCNN 52.71 / 67.28). The same cost without the floor and the gate margin
+    (``adaptive``, removed) broke the re-ID rule on the product path, where the skip thins
+    the galleries and shrinks the margins: 54.80 / 71.54 on that PETS09 run, below
+    motion-only (loso_notes.md, round 3)."""
     appearance: Literal["gallery", "ema"] = "gallery"
     """Cosine distance to the nearest of the last ``gallery_budget`` features, or to an
     exponential moving average of them."""
@@ -190,17 +185,16 @@ class DeepSortConfig:
     prediction is only worth reporting for a gap of a few frames (6 at 30 fps, 1 at 7 fps),
     beyond which a moving camera or a turning person makes it a false positive; and only
     while an occlusion explains the miss (``coast_report``). LOSO (benchmarks/results/
-    loso.md, loso_notes.md round 4): left-out mean objective 61.02 at 0.2 s, 60.49 at 0,
-    61.08 at 0.5 s, a tie (an earlier run of the round: 61.26, 60.74, 60.94); 0.2 s wins
-    left-out MOT15 combined in both (44.73 / 60.75 against 44.48 / 59.92 at 0.5 s) and the
-    moving camera of ETH-Sunnyday (55.39 / 75.73 against 53.93 / 73.93)."""
+    loso.md): left-out mean objective 61.40 at 0.2 s, 60.86 at 0, 61.08 at 0.5 s; left-out
+    MOT15 combined 44.73 / 60.75 at 0.2 s against 44.48 / 59.92 at 0.5 s."""
     observation_reupdate: bool = False
     """OC-SORT's observation-centric re-update: when a track is matched again after a gap,
     re-run its filter through boxes interpolated between the last and the new detection,
     instead of keeping the velocity the coasting drifted to. LOSO: it helps the left-out
     scores (MOT15 combined 43.33 / 57.48 without, 43.56 / 59.35 with), but no configuration
     with it keeps re-ID above motion-only on every sequence with features (SDP with
-    ``weighted``, PETS09 + OSNet with ``adaptive``), so it is off by default."""
+    ``weighted``, PETS09 + OSNet with the since-removed ``adaptive``), so it is off by
+    default."""
     iou_gate_frame_rate_power: float = 1.0
     """``max_iou_distance`` holds at 30 fps; at a lower frame rate people move further
     between frames, so the least IoU a match needs shrinks to
@@ -244,7 +238,7 @@ class DeepSortConfig:
     against 43.73 / 59.73. Over the full grid it is not (57.40 against 58.27): the folds that
     leave PETS09 out then pick power 0, by 0.01 on the other units, and 7 fps PETS09 pays.
     Default ``score``: the LOSO round with the power held at 1 (benchmarks/results/loso.md)
-    prefers it, left-out mean objective 61.02 against 60.80 off and 60.99 ``relative``."""
+    prefers it, left-out mean objective 61.40 against 61.14 off and 61.36 ``relative``."""
     coast_report: Literal["all", "occluded"] = "occluded"
     """Which missed tracks ``report_misses`` reports. ``all``: every confirmed one.
     ``occluded``: only those whose predicted box overlaps a track seen in this frame (at
@@ -253,7 +247,7 @@ class DeepSortConfig:
     often a person who left, a false track or a moving camera, where the predicted box is a
     false positive; benchmarks whose ground truth keeps occluded people (MOT16/17) reward
     reporting those behind others. LOSO (benchmarks/results/loso.md): left-out mean
-    objective 61.02 ``occluded`` against 60.08 ``all``; coasting output was under 50 %
+    objective 61.40 ``occluded`` against 60.45 ``all``; coasting output was under 50 %
     precise on every MOT15 sequence with ``all`` (results/loso_crowd_notes.md)."""
     kalman_state: KalmanState = "xyah"
     """The Kalman filter's state space (``tracker.core.kalman``). ``xyah``: DeepSORT's
@@ -337,7 +331,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "score_fusion": SCORE_FUSIONS,
     "appearance": ("gallery", "ema"),
     "coast_report": ("all", "occluded"),
-    "appearance_fusion": ("weighted", "adaptive", "reliability"),
+    "appearance_fusion": ("weighted", "reliability"),
     "kalman_state": KALMAN_STATES,
     "assignment_backend": ("lap", "scipy"),
 }
@@ -926,13 +920,7 @@ class DeepSort:
             limit = self._max_iou_distance
         else:
             appearance = self._appearance_distance(rows, dets.features[cols], sub_feasible)
-            if cfg.appearance_fusion == "adaptive":
-                cost = adaptive_fused_cost(
-                    match_iou, appearance, cfg.appearance_gate, self._max_iou_distance,
-                    APPEARANCE_SEPARATION, sub_feasible,
-                )  # fmt: skip
-                limit = 1.0
-            elif cfg.appearance_fusion == "reliability":
+            if cfg.appearance_fusion == "reliability":
                 has_appearance = (
                     None if frame.has_appearance is None else frame.has_appearance[cols]
                 )
