@@ -137,6 +137,9 @@ SWITCHES: dict[str, list[object]] = {
     "coast_report": ["all", "occluded"],
     "kalman_state": ["xyah", "xywh_height"],
     "iou_buffer": [0.0, 0.05, 0.1],
+    # Probed at the final round-4 defaults, not in GRID (loso_notes.md, round 4).
+    "n_init": [3, 2],
+    "scores": ["0.5/0.6", "0.4/0.6", "0.6/0.7", "0.5/0.7", "0.5/0.6/0.7"],
 }
 
 
