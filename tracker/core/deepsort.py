@@ -322,11 +322,7 @@ _RANGES: dict[str, tuple[float, float]] = {
 }
 _INTEGERS = ("n_init", "gallery_budget")
 _OPTIONAL = ("max_appearance_distance", "appearance_skip_iou")
-_BOOLEANS = (
-    "cascade",
-    "class_aware",
-    "observation_reupdate",
-)
+_BOOLEANS = ("cascade", "class_aware", "observation_reupdate")
 _CHOICES: dict[str, tuple[str, ...]] = {
     "score_fusion": SCORE_FUSIONS,
     "appearance": ("gallery", "ema"),
@@ -705,7 +701,7 @@ class DeepSort:
         """C-BIoU's stage (``iou_buffer``): confirmed tracks still unmatched against the
         confident detections still free, on the IoU of buffered boxes, with the main stage's
         IoU, motion and class gates; only without features. Returns the tracks left."""
-        cfg, table = self.config, self.tracks
+        table = self.tracks
         buffer = self._iou_buffer
         if buffer == 0 or frame.dets.features is not None:
             return unmatched
@@ -729,9 +725,7 @@ class DeepSort:
         candidates = np.zeros((table.n, len(frame.dets)), dtype=bool)
         candidates[pool[:, None], cols] = overlapping
         feasible = self._motion_gate_pairs(frame.measured, candidates)[pool[:, None], cols]
-        cost = iou_cost(similarity, self._max_iou_distance, feasible)
-        limit = self._max_iou_distance + 1e-9
-        result = min_cost_assignment(cost, limit, cfg.assignment_backend)
+        result = self._iou_assignment(similarity, self._max_iou_distance, feasible)
         self._take(frame, pool, result, appearance=True)
         still = np.ones(table.n, dtype=bool)
         still[pool[result.matches[:, 0]]] = False
@@ -996,7 +990,13 @@ class DeepSort:
         iou = frame.iou[pairs]
         if score_weighted and frame.score_weight is not None:
             iou = iou * frame.score_weight[cols]
-        cost = iou_cost(iou, max_distance, feasible[pairs])
+        return self._iou_assignment(iou, max_distance, feasible[pairs])
+
+    def _iou_assignment(
+        self, iou: NDArray[np.float64], max_distance: float, feasible: NDArray[np.bool_]
+    ) -> Assignment:
+        """Assignment on ``1 - iou`` where ``feasible`` and within ``max_distance``."""
+        cost = iou_cost(iou, max_distance, feasible)
         return min_cost_assignment(cost, max_distance + 1e-9, self.config.assignment_backend)
 
 

@@ -22,7 +22,7 @@ Every operation works on all tracks at once: means are ``(N, 8)``, covariances
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,7 +32,7 @@ FloatArray = NDArray[np.float64]
 KalmanState = Literal["xyah", "xywh_height"]
 #: The state spaces (and noise models) ``BatchKalmanFilter`` supports
 #: (``DeepSortConfig.kalman_state``).
-KALMAN_STATES: tuple[KalmanState, ...] = ("xyah", "xywh_height")
+KALMAN_STATES: tuple[KalmanState, ...] = get_args(KalmanState)
 
 #: 0.95 quantile of the chi-square distribution with 1..4 degrees of freedom.
 #: The Mahalanobis gate for a 4-d measurement (cx, cy, a, h) uses ``CHI2_95[4]``.

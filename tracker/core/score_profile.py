@@ -13,13 +13,13 @@ profile learnt online, with no constant per detector.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 
 ScoreFusion = Literal["none", "score", "relative"]
-SCORE_FUSIONS: tuple[str, ...] = ("none", "score", "relative")
+SCORE_FUSIONS: tuple[str, ...] = get_args(ScoreFusion)
 
 #: Scores the ``relative`` reference is the median of: a few seconds of a crowd, long enough
 #: that one frame's boxes do not move it, short enough to follow a change of scene.
