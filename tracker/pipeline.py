@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from tracker.core import DeepSort, DeepSortConfig, Tracks
 from tracker.detect.base import Detector, FrameDetections
-from tracker.motion import build_camera_motion
+from tracker.motion import DEFAULT_CAMERA_MOTION, build_camera_motion
 from tracker.reid.base import Embedder, crop_boxes
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class Pipeline:
         tracker_config: DeepSortConfig | None = None,
         detection_filter: DetectionFilter | None = None,
         frame_rate: float | None = None,
-        camera_motion: str = "off",
+        camera_motion: str = DEFAULT_CAMERA_MOTION,
     ) -> StreamState:
         """A stream's own state; ``frame_rate`` (the source's fps, None if unknown) turns the
         tracker's times in seconds into frames; ``camera_motion`` (``tracker.motion``'s

@@ -25,6 +25,7 @@ from tracker.detect.base import FrameDetections
 from tracker.io.codec import FrameError
 from tracker.io.mot import ResultCollector
 from tracker.io.sources import Frame, FrameSource, SourceFrame
+from tracker.motion import DEFAULT_CAMERA_MOTION
 from tracker.pipeline import FrameResult, Pipeline
 from tracker.render import TrackRenderer, VideoSink
 from tracker.staged import run_stages
@@ -122,7 +123,7 @@ def track_source(
     progress: bool = True,
     public_detections: Mapping[int, FrameDetections] | None = None,
     overlap: bool = False,
-    camera_motion: str = "off",
+    camera_motion: str = DEFAULT_CAMERA_MOTION,
 ) -> SourceRun:
     """Track every frame of ``source``; optionally write MOT results, our detections as a MOT
     det file (so other trackers can be fed the same boxes) and an annotated video.

@@ -75,6 +75,8 @@ def run_stream(
 
     stats = StreamStats()
     pending: InFlight[SourceFrame] | None = InFlight() if save_video else None
+    camera = options.camera_motion or DEFAULT_CAMERA_MOTION
+    needs_pixels = options.embedder != "none" or camera != "off"  # else public boxes suffice
 
     def frames() -> Iterator[ClientFrame]:
         start = time.perf_counter()
@@ -91,8 +93,6 @@ def run_stream(
             if detections is not None:
                 dets = detections.get(frame.frame_id, FrameDetections.empty())
             image = frame.encoded if frame.encoded is not None else frame.image
-            camera = options.camera_motion or DEFAULT_CAMERA_MOTION
-            needs_pixels = options.embedder != "none" or camera != "off"
             if detections is not None and not needs_pixels:
                 image = None  # public detections, motion-only: the server needs no pixels
             stats.sent += 1
