@@ -22,7 +22,7 @@ import itertools
 import shlex
 import sys
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,13 +30,54 @@ import numpy as np
 from benchmarks import harness
 from tracker.core import DeepSort, DeepSortConfig
 from tracker.eval import evaluate
-from tracker.io.mot import read_detections, read_seqinfo, write_results
+from tracker.io.mot import (
+    DetectionSet,
+    ResultCollector,
+    read_detections,
+    read_seqinfo,
+    write_results,
+)
 
 SKIP_IOU = (0.5, 0.6, 0.7, 0.8)
 REFRESH_SECONDS = (0.5, 1.0, 2.0)
 #: OSNet x0.25 (MSMT17)'s calibrated match distance (tracker.reid.SPECS["osnet"]), as the
 #: pipeline fills it in; kept here so this benchmark does not import torch.
 OSNET_GATE = 0.25
+
+
+@dataclass
+class SkipReplay:
+    """A sequence tracked with the pipeline's embedding decision replayed."""
+
+    columns: dict[str, np.ndarray]  # frames, ids, boxes_xyxy, scores (as track_detections)
+    embedded: int  # crops ``detections_needing_appearance`` asked for
+    before: int  # crops the pipeline embedded before the skip (``uses_appearance``)
+    detections: int
+
+
+def replay_skip(
+    dets: DetectionSet, length: int, config: DeepSortConfig, frame_rate: float | None
+) -> SkipReplay:
+    """``tracker.offline.track_detections`` with features only where the pipeline would
+    embed: each frame, the detections ``detections_needing_appearance`` leaves out get a
+    zero feature row, as ``Pipeline._embed_all`` leaves them."""
+    if dets.features is None:
+        raise ValueError("replaying the embedding skip needs features")
+    tracker = DeepSort(config, frame_rate=frame_rate)
+    boxes, collected = dets.boxes_xyxy, ResultCollector()
+    embedded = before = total = 0
+    for frame, rows in dets.iter_frames(length):
+        scores = dets.scores[rows]
+        need = tracker.detections_needing_appearance(boxes[rows], scores)
+        embedded += int(need.sum())
+        before += int(tracker.uses_appearance(scores).sum())
+        total += rows.stop - rows.start
+        features = np.where(need[:, None], dets.features[rows], 0.0).astype(np.float32)
+        tracks = tracker.update(boxes[rows], scores, None, features)
+        collected.add(frame, tracks.ids, tracks.boxes, tracks.scores)
+    frames, ids, out_boxes, out_scores = collected.columns()
+    columns = {"frames": frames, "ids": ids, "boxes_xyxy": out_boxes, "scores": out_scores}
+    return SkipReplay(columns, embedded, before, total)
 
 
 def run(det_path: Path, seq_dir: Path, config: DeepSortConfig, out: Path) -> tuple[int, int, int]:
@@ -46,27 +87,10 @@ def run(det_path: Path, seq_dir: Path, config: DeepSortConfig, out: Path) -> tup
     dets = read_detections(det_path)
     if dets.features is None:
         raise ValueError(f"{det_path} has no features")
-    tracker = DeepSort(config, frame_rate=info.frame_rate)
-    boxes = dets.boxes_xyxy
-    embedded = before = total = 0
-    frames, ids, out_boxes, scores = [], [], [], []
-    for frame, rows in dets.iter_frames(info.length):
-        need = tracker.detections_needing_appearance(boxes[rows], dets.scores[rows])
-        embedded += int(need.sum())
-        before += int(tracker.uses_appearance(dets.scores[rows]).sum())
-        total += rows.stop - rows.start
-        features = np.where(need[:, None], dets.features[rows], 0.0).astype(np.float32)
-        tracks = tracker.update(boxes[rows], dets.scores[rows], None, features)
-        frames.append(np.full(len(tracks), frame))
-        ids.append(tracks.ids)
-        out_boxes.append(tracks.boxes)
-        scores.append(tracks.scores)
-    write_results(
-        out / f"{seq_dir.name}.txt",
-        np.concatenate(frames), np.concatenate(ids), np.concatenate(out_boxes),
-        np.concatenate(scores),
-    )  # fmt: skip
-    return embedded, before, total
+    replay = replay_skip(dets, info.length, config, info.frame_rate)
+    c = replay.columns
+    write_results(out / f"{seq_dir.name}.txt", c["frames"], c["ids"], c["boxes_xyxy"], c["scores"])
+    return replay.embedded, replay.before, replay.detections
 
 
 def main(argv: list[str] | None = None) -> int:

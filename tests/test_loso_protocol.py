@@ -52,6 +52,7 @@ def test_replaying_the_embedding_skip_without_a_skip_changes_nothing(shared_data
 
     import numpy as np
 
+    from benchmarks.appearance_skip import replay_skip
     from tracker.core import DeepSortConfig
     from tracker.io.mot import read_detections, read_seqinfo
     from tracker.offline import track_detections
@@ -60,7 +61,7 @@ def test_replaying_the_embedding_skip_without_a_skip_changes_nothing(shared_data
     dets = read_detections(shared_data / "MOT17/deep_sort_npy/MOT17-09-SDP.npy")
     info = read_seqinfo(seq)
     config = replace(DeepSortConfig(), appearance_skip_iou=None)
-    replayed = loso._track_with_skip(dets, 120, config, info.frame_rate)
+    replayed = replay_skip(dets, 120, config, info.frame_rate).columns
     plain, _ = track_detections(dets, 120, config, True, frame_rate=info.frame_rate)
     for key, column in plain.items():
         np.testing.assert_array_equal(replayed[key], column)

@@ -46,18 +46,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
+from benchmarks.appearance_skip import replay_skip
 from benchmarks.suites import MOT15_DEV, SHARED
-from tracker.core import CHI2_95, DeepSort, DeepSortConfig
+from tracker.core import CHI2_95, DeepSortConfig
 from tracker.eval import evaluate
-from tracker.io.mot import (
-    DetectionSet,
-    ResultCollector,
-    read_detections,
-    read_seqinfo,
-    write_results,
-)
+from tracker.io.mot import read_detections, read_seqinfo, write_results
 from tracker.offline import track_detections
 
 REPO = Path(__file__).resolve().parents[2]
@@ -293,8 +286,8 @@ def run_unit(unit: Unit, params: dict[str, object], out_dir: Path) -> dict[str, 
     use_features = unit.use_features and bool(params.get("use_features", True))
     frame_rate = info.frame_rate if use_seqinfo else 30.0
     if use_features and unit.replay_skip:
-        columns = _track_with_skip(read_detections(unit.detections), info.length, config,
-                                   frame_rate)  # fmt: skip
+        dets = read_detections(unit.detections)
+        columns = replay_skip(dets, info.length, config, frame_rate).columns
     else:
         columns, _ = track_detections(
             read_detections(unit.detections), info.length, config, use_features,
@@ -305,25 +298,6 @@ def run_unit(unit: Unit, params: dict[str, object], out_dir: Path) -> dict[str, 
                   columns["boxes_xyxy"], columns["scores"])  # fmt: skip
     result = evaluate(unit.gt_dir, out_dir, [unit.seq], with_motmetrics=False)
     return {k: float(result.combined[k]) for k in ("HOTA", "IDF1", "MOTA", "IDSW", "FP", "FN")}
-
-
-def _track_with_skip(
-    dets: DetectionSet, length: int, config: DeepSortConfig, frame_rate: float
-) -> dict[str, np.ndarray]:
-    """``track_detections`` with the pipeline's embedding decision replayed: each frame,
-    the detections ``detections_needing_appearance`` leaves out get a zero feature row
-    (as in benchmarks/appearance_skip.py; the pipeline's numbers are reproduced exactly)."""
-    if dets.features is None:
-        raise ValueError("replaying the embedding skip needs features")
-    tracker = DeepSort(config, frame_rate=frame_rate)
-    boxes, collected = dets.boxes_xyxy, ResultCollector()
-    for frame, rows in dets.iter_frames(length):
-        need = tracker.detections_needing_appearance(boxes[rows], dets.scores[rows])
-        features = np.where(need[:, None], dets.features[rows], 0.0).astype(np.float32)
-        tracks = tracker.update(boxes[rows], dets.scores[rows], None, features)
-        collected.add(frame, tracks.ids, tracks.boxes, tracks.scores)
-    frames, ids, out_boxes, scores = collected.columns()
-    return {"frames": frames, "ids": ids, "boxes_xyxy": out_boxes, "scores": scores}
 
 
 def _job(args: tuple[Unit, dict[str, object], Path]) -> tuple[str, str, dict[str, float]]:
