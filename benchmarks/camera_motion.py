@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from benchmarks.harness import DATA, PETS09, environment, markdown_table, save, score
+from tracker.core.affinity import iou_matrix
 from tracker.motion.flow import FlowCameraMotion
 
 OUT_SIZE = (576, 432)  # output (width, height) of the synthetic sequences
@@ -282,11 +283,8 @@ def estimator_cost(frames: int, repeats: int) -> dict[str, float]:
 
 
 def _iou_same_ids(prev: NDArray[np.float64], cur: NDArray[np.float64]) -> NDArray[np.float64]:
-    x1, y1 = np.maximum(prev[:, 0], cur[:, 0]), np.maximum(prev[:, 1], cur[:, 1])
-    x2, y2 = np.minimum(prev[:, 2], cur[:, 2]), np.minimum(prev[:, 3], cur[:, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = lambda b: (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])  # noqa: E731
-    return inter / (area(prev) + area(cur) - inter)
+    """IoU of each box of ``prev`` with the box of ``cur`` in the same row (same id)."""
+    return np.diag(iou_matrix(prev, cur))
 
 
 def warp_boxes(boxes: NDArray[np.float64], affine: NDArray[np.float64]) -> NDArray[np.float64]:
