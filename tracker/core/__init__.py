@@ -1,4 +1,4 @@
-"""The tracking math: pure numpy, scipy and lap. No torch, no gRPC, nothing else of ours."""
+"""The tracking math: numpy, scipy, lap and numba kernels. No torch, no gRPC, none of ours."""
 
 from tracker.core.deepsort import DeepSort, DeepSortConfig, Tracks
 from tracker.core.detections import Detections, InvalidDetectionsError
