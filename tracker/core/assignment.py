@@ -14,6 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
+from tracker.core.jit import kernel
+
 try:  # lap is a declared dependency; scipy keeps things working where its wheel is missing.
     import lap as _lap
 except ImportError:  # pragma: no cover - exercised by forcing backend="scipy" in tests
@@ -58,13 +60,32 @@ def _disjoint_pairs(cost: NDArray[np.float64], limit: float) -> IntArray | None:
     ``c < limit``) beats leaving both sides unmatched (``limit / 2`` each), and no two pairs
     compete, so the optimum is unique and is exactly these pairs; a solver returns the same.
     ``None`` when pairs compete (or one costs exactly ``limit``): the solver decides."""
-    within = cost <= limit
-    if within.sum(axis=0).max() > 1 or within.sum(axis=1).max() > 1:
-        return None
-    rows, cols = within.nonzero()
-    if (cost[rows, cols] >= limit).any():
-        return None
-    return _pairs(rows, cols)
+    pairs, forced = _forced_pairs(cost, limit)
+    return pairs if forced else None
+
+
+@kernel
+def _forced_pairs(cost: NDArray[np.float64], limit: float) -> tuple[IntArray, bool]:
+    """``_disjoint_pairs``' test and pairs (row-major, as ``nonzero`` lists them) in one
+    pass over ``cost``, stopping at the first competing pair: most frames' main stage is
+    forced, and this runs for every stage of every frame."""
+    n, m = cost.shape
+    pairs = np.empty((min(n, m), 2), np.int64)
+    row_taken = np.zeros(n, np.bool_)
+    col_taken = np.zeros(m, np.bool_)
+    k = 0
+    for i in range(n):
+        for j in range(m):
+            c = cost[i, j]
+            if c <= limit:  # NaN is never within the limit, as in numpy
+                if row_taken[i] or col_taken[j] or c >= limit:
+                    return pairs[:0], False
+                row_taken[i] = True
+                col_taken[j] = True
+                pairs[k, 0] = i
+                pairs[k, 1] = j
+                k += 1
+    return pairs[:k], True
 
 
 def _assign_scipy(cost: NDArray[np.float64], limit: float) -> IntArray:
@@ -97,10 +118,13 @@ def min_cost_assignment(
     return Assignment(pairs, _unmatched(n, pairs[:, 0]), _unmatched(m, pairs[:, 1]))
 
 
+@kernel
 def _unmatched(size: int, matched: IntArray) -> IntArray:
-    free = np.ones(size, dtype=bool)
-    free[matched] = False
-    return free.nonzero()[0]
+    """The indices below ``size`` that ``matched`` does not hold, ascending."""
+    free = np.ones(size, np.bool_)
+    for index in matched:
+        free[index] = False
+    return np.flatnonzero(free)
 
 
 def matching_cascade(

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from tracker.core.affinity import l2_normalize
+from tracker.core.jit import kernel, pairwise_sum
 
 #: Largest accepted ``|x|`` or ``|y|`` of a box corner, in pixels: far beyond any image, small
 #: enough that squared sizes (areas, covariances) stay many orders away from overflow.
@@ -180,20 +180,44 @@ def _check_features(value: ArrayLike, n: int, expected_dim: int | None) -> NDArr
             "features; use one embedder per tracker"
         )
     features = raw.astype(np.float32) if raw.dtype == np.float32 else _as_float32(raw)
-    # Scale each row by its largest magnitude first: the squared norm of a float32 row with
-    # values near 1e20 would overflow (and one near 1e-30 underflow) and lose the direction.
-    scale = np.abs(features).max(axis=1, keepdims=True) if dim else np.ones((n, 1), np.float32)
-    # The largest magnitude is finite only if every value is (NaN compares false): one
-    # reduction on the valid path, the row is looked for on failure.
-    if n and not scale.max() <= _FLOAT32_MAX:
-        bad = _first(~np.isfinite(features).all(axis=1))
+    unit, bad = _unit_rows(np.ascontiguousarray(features))
+    if bad >= 0:
         raise InvalidDetectionsError(
             f"feature {bad} has NaN or values that are infinite as float32"
         )
-    if n and scale.min() > 0:  # no all-zero row: no mask
-        return l2_normalize(features / scale)
-    scaled = np.divide(features, scale, out=np.zeros_like(features), where=scale > 0)
-    return l2_normalize(scaled)
+    return unit
+
+
+@kernel
+def _unit_rows(features: NDArray[np.float32]) -> tuple[NDArray[np.float32], int]:
+    """Rows scaled to unit length, and the first row with a NaN or infinite value (-1: none).
+
+    Each row is divided by its largest magnitude first: the squared norm of a float32 row
+    with values near 1e20 would overflow (and one near 1e-30 underflow) and lose the
+    direction. An all-zero row stays zero. The arithmetic is numpy's, in numpy's order
+    (``x / max|x|``, then ``/ sqrt(sum(x * x))`` summed pairwise), so the unit rows are
+    bit for bit those of the vectorised form (``tests/test_detections.py``), in one pass.
+    """
+    n, dim = features.shape
+    unit = np.zeros((n, dim), np.float32)
+    squares = np.empty(dim, np.float32)
+    for i in range(n):
+        scale = np.float32(0.0)
+        for j in range(dim):
+            magnitude = abs(features[i, j])
+            if not magnitude <= _FLOAT32_MAX:  # NaN compares false
+                return unit, i
+            scale = max(scale, magnitude)
+        if scale == 0:
+            continue
+        for j in range(dim):
+            scaled = features[i, j] / scale
+            unit[i, j] = scaled
+            squares[j] = scaled * scaled
+        norm = np.sqrt(pairwise_sum(squares, 0, dim))
+        for j in range(dim):
+            unit[i, j] /= norm
+    return unit, -1
 
 
 @dataclass(frozen=True)

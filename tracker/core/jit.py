@@ -25,6 +25,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import numba
+import numpy as np
+from numpy.typing import NDArray
 
 Kernel = TypeVar("Kernel", bound=Callable[..., Any])
 
@@ -33,3 +35,78 @@ def kernel(function: Kernel) -> Kernel:
     """``function`` compiled with the core's options (module docstring); the type checker
     sees the Python signature."""
     return cast(Kernel, numba.njit(cache=True, nogil=True, error_model="numpy")(function))
+
+
+#: numpy's ``PW_BLOCKSIZE``: runs up to this long are summed with eight accumulators.
+_PAIRWISE_BLOCK = 128
+
+
+@kernel
+def _block_sum(values: NDArray[Any], start: int, count: int) -> Any:
+    """numpy's sum of a run of at most ``_PAIRWISE_BLOCK``: in order below 8, else eight
+    interleaved accumulators combined as a tree, then the remainder in order."""
+    if count < 8:
+        total = np.zeros(1, values.dtype)[0]
+        for i in range(count):
+            total += values[start + i]
+        return total
+    lanes = values[start : start + 8].copy()
+    i = 8
+    while i < count - count % 8:
+        for j in range(8):
+            lanes[j] += values[start + i + j]
+        i += 8
+    total = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + (
+        (lanes[4] + lanes[5]) + (lanes[6] + lanes[7])
+    )
+    while i < count:
+        total += values[start + i]
+        i += 1
+    return total
+
+
+@kernel
+def pairwise_sum(values: NDArray[Any], start: int, count: int) -> Any:
+    """``values[start:start + count].sum()`` in numpy's own order, so a kernel that needs a
+    norm or a mean gets numpy's bits; in ``values``' dtype.
+
+    numpy sums pairwise: runs above ``_PAIRWISE_BLOCK`` split in two halves (the first a
+    multiple of 8 long) summed separately and added, then the reduction's identity 0 is
+    added to the total. The halving is a recursion in numpy; here it is a loop over an
+    explicit stack, because numba cannot cache a recursive kernel called from another.
+    """
+    zero = np.zeros(1, values.dtype)[0]
+    if count <= _PAIRWISE_BLOCK:
+        return zero + _block_sum(values, start, count)
+    # Post-order walk of the halving tree: stage 0 = not split yet, 1 = left half being
+    # summed, 2 = left half in ``partial``, right half being summed.
+    starts = np.empty(64, np.int64)
+    counts = np.empty(64, np.int64)
+    stage = np.zeros(64, np.int8)
+    partial = np.zeros(64, values.dtype)
+    depth = 0
+    starts[0], counts[0] = start, count
+    while True:
+        if counts[depth] > _PAIRWISE_BLOCK:  # split: descend into the left half
+            half = counts[depth] // 2
+            half -= half % 8
+            stage[depth] = 1
+            depth += 1
+            starts[depth], counts[depth], stage[depth] = starts[depth - 1], half, 0
+            continue
+        value = _block_sum(values, starts[depth], counts[depth])
+        while True:  # hand the finished sum up the tree
+            depth -= 1
+            if depth < 0:
+                return zero + value
+            if stage[depth] == 1:  # left half done: descend into the right half
+                partial[depth] = value
+                stage[depth] = 2
+                half = counts[depth] // 2
+                half -= half % 8
+                depth += 1
+                starts[depth] = starts[depth - 1] + half
+                counts[depth] = counts[depth - 1] - half
+                stage[depth] = 0
+                break
+            value = partial[depth] + value  # both halves done

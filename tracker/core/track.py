@@ -17,6 +17,8 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from tracker.core.jit import kernel
+
 
 class TrackState(IntEnum):
     TENTATIVE = 1
@@ -131,11 +133,10 @@ class TrackTable:
         """Append one feature per row to its ring-buffer gallery (oldest overwritten)."""
         if len(rows) == 0 or self.gallery_budget == 0:
             return
-        self.appearance_age[rows] = 0
-        slots = self.gallery_next[rows]
-        self.gallery[rows, slots] = features
-        self.gallery_next[rows] = (slots + 1) % self.gallery_budget
-        self.gallery_count[rows] = np.minimum(self.gallery_count[rows] + 1, self.gallery_budget)
+        _push_features(
+            rows, features, self.gallery, self.gallery_next, self.gallery_count,
+            self.appearance_age,
+        )  # fmt: skip
 
     def blend_features(
         self, rows: NDArray[np.int64], features: NDArray[np.float32], momentum: float
@@ -151,9 +152,7 @@ class TrackTable:
     def advance_frame(self) -> None:
         """Every live track is one frame older and one more frame without an update (the
         matched ones are reset by ``mark_hit``)."""
-        self.age[: self.n] += 1
-        self.misses[: self.n] += 1
-        self.appearance_age[: self.n] += 1
+        _advance_frame(self.n, self.age, self.misses, self.appearance_age)
 
     def mark_hit(
         self,
@@ -165,15 +164,10 @@ class TrackTable:
         n_init: int,
     ) -> None:
         """Store the corrected states of matched tracks; ``n_init`` hits confirm a track."""
-        self.mean[rows] = mean
-        self.cov[rows] = cov
-        self.scores[rows] = scores
-        self.last_detection[rows] = detection_index
-        hits = self.hits[rows] + 1
-        self.hits[rows] = hits
-        self.misses[rows] = 0
-        promote = rows[(hits >= n_init) & (self.states[rows] == TENTATIVE)]
-        self.states[promote] = CONFIRMED
+        _mark_hit(
+            rows, mean, cov, scores, detection_index, n_init, self.mean, self.cov, self.scores,
+            self.last_detection, self.hits, self.misses, self.states,
+        )  # fmt: skip
 
     def remember_observation(
         self, rows: NDArray[np.int64], measurements: NDArray[np.float64]
@@ -186,10 +180,7 @@ class TrackTable:
 
     def mark_missed(self, rows: NDArray[np.int64], max_age: int) -> None:
         """Delete tentative tracks at their first miss and confirmed ones past ``max_age``."""
-        self.last_detection[rows] = -1
-        tentative = self.states[rows] == TENTATIVE
-        too_old = self.misses[rows] > max_age
-        self.states[rows[tentative | too_old]] = DELETED
+        _mark_missed(rows, max_age, self.last_detection, self.states, self.misses)
 
     def prune(self) -> None:
         """Drop deleted rows so memory tracks only live tracks."""
@@ -207,3 +198,75 @@ class TrackTable:
             if column.shape[0] == self._capacity and column.size:
                 column[first : len(keep)] = column[moved]
         self.n = len(keep)
+
+
+# -- kernels: one loop over the rows concerned instead of a numpy call per column ----------
+
+
+@kernel
+def _push_features(
+    rows: NDArray[np.int64],
+    features: NDArray[np.float32],
+    gallery: NDArray[np.float32],
+    gallery_next: NDArray[np.int32],
+    gallery_count: NDArray[np.int32],
+    appearance_age: NDArray[np.int32],
+) -> None:
+    budget = gallery.shape[1]
+    for k, row in enumerate(rows):
+        appearance_age[row] = 0
+        slot = gallery_next[row]
+        gallery[row, slot] = features[k]
+        gallery_next[row] = (slot + 1) % budget
+        gallery_count[row] = min(gallery_count[row] + 1, budget)
+
+
+@kernel
+def _advance_frame(
+    n: int, age: NDArray[np.int32], misses: NDArray[np.int32], appearance_age: NDArray[np.int32]
+) -> None:
+    for row in range(n):
+        age[row] += 1
+        misses[row] += 1
+        appearance_age[row] += 1
+
+
+@kernel
+def _mark_hit(
+    rows: NDArray[np.int64],
+    mean: NDArray[np.float64],
+    cov: NDArray[np.float64],
+    scores: NDArray[np.float32],
+    detection_index: NDArray[np.int64],
+    n_init: int,
+    table_mean: NDArray[np.float64],
+    table_cov: NDArray[np.float64],
+    table_scores: NDArray[np.float32],
+    last_detection: NDArray[np.int64],
+    hits: NDArray[np.int32],
+    misses: NDArray[np.int32],
+    states: NDArray[np.int8],
+) -> None:
+    for k, row in enumerate(rows):
+        table_mean[row] = mean[k]
+        table_cov[row] = cov[k]
+        table_scores[row] = scores[k]
+        last_detection[row] = detection_index[k]
+        hits[row] += 1
+        misses[row] = 0
+        if hits[row] >= n_init and states[row] == TENTATIVE:
+            states[row] = CONFIRMED
+
+
+@kernel
+def _mark_missed(
+    rows: NDArray[np.int64],
+    max_age: int,
+    last_detection: NDArray[np.int64],
+    states: NDArray[np.int8],
+    misses: NDArray[np.int32],
+) -> None:
+    for row in rows:
+        last_detection[row] = -1
+        if states[row] == TENTATIVE or misses[row] > max_age:
+            states[row] = DELETED
