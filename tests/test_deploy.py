@@ -300,7 +300,8 @@ def test_runtime_environment_and_ports(variant: str) -> None:
     assert env["TRACKER_WEIGHTS_DIR"] == "/weights"
     assert env["TRACKER_DEVICE"] == variant
     # Read-only root filesystem: every cache and config dir the libraries write goes to /tmp.
-    for key in ("HOME", "XDG_CACHE_HOME", "TORCH_HOME", "MPLCONFIGDIR", "YOLO_CONFIG_DIR"):
+    caches = ("XDG_CACHE_HOME", "TORCH_HOME", "MPLCONFIGDIR", "YOLO_CONFIG_DIR", "NUMBA_CACHE_DIR")
+    for key in ("HOME", *caches):
         assert env[key].startswith("/tmp"), f"{key}={env[key]} is not under /tmp"
     exposed = {port for kw, args in stage if kw == "EXPOSE" for port in args.split()}
     assert exposed == {str(GRPC_PORT), str(METRICS_PORT)}

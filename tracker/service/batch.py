@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tracker._proto import tracker_pb2 as pb
+from tracker.core.warmup import compile_kernels
 from tracker.detect.base import FrameDetections
 from tracker.io.codec import FrameError, decode_image
 from tracker.pipeline import FrameResult, Pipeline, StageTimes, StreamState
@@ -82,7 +83,9 @@ class BatchRunner:
         self.errors = errors or TracebackLimiter()
 
     def warm_up(self) -> None:
-        """One call per model, so the first client does not pay for lazy initialisation."""
+        """One call per model, and the tracker's kernels compiled (or loaded from numba's
+        cache), so the first client does not pay for lazy initialisation."""
+        compile_kernels(self.pipeline.tracker_config)
         if self.pipeline.detector is not None:
             self.pipeline.detector.detect([np.zeros((64, 64, 3), np.uint8)])
         if self.pipeline.embedder is not None:
