@@ -87,10 +87,10 @@ def _check_boxes(value: ArrayLike) -> NDArray[np.float64]:
             f"boxes must have shape (N, 4) as x1, y1, x2, y2; got {array.shape}"
         )
     boxes = array.astype(np.float64)
-    # The common, valid path costs one reduction: the largest magnitude is within range only
-    # if every coordinate is finite and in range (NaN compares false). The rules are then
-    # checked one by one, only on failure, to name the first bad row.
-    if not len(boxes) or np.abs(boxes).max() <= MAX_COORDINATE:
+    # The common, valid path costs one compiled pass: every coordinate is finite and in
+    # range (NaN compares false). The rules are then checked one by one, only on failure, to
+    # name the first bad row.
+    if _all_in_range(boxes):
         return boxes
     if not np.isfinite(boxes).all():
         bad = _first(~np.isfinite(boxes).all(axis=1))
@@ -102,6 +102,27 @@ def _check_boxes(value: ArrayLike) -> NDArray[np.float64]:
             f"(pixel coordinates must be within +-{MAX_COORDINATE:g})"
         )
     return boxes  # pragma: no cover - a value over the range is found above
+
+
+@kernel
+def _all_in_range(boxes: NDArray[np.float64]) -> bool:
+    """Every coordinate finite and within ``MAX_COORDINATE`` (true for no boxes)."""
+    for value in boxes.ravel():  # noqa: SIM110 - numba compiles the loop, not all(generator)
+        if not abs(value) <= MAX_COORDINATE:
+            return False
+    return True
+
+
+@kernel
+def _all_trackable(boxes: NDArray[np.float64]) -> bool:
+    """Every box at least ``MIN_BOX_SIZE`` wide and high (``boxes`` passed ``_check_boxes``)."""
+    for row in range(len(boxes)):
+        if not (
+            boxes[row, 2] - boxes[row, 0] >= MIN_BOX_SIZE
+            and boxes[row, 3] - boxes[row, 1] >= MIN_BOX_SIZE
+        ):
+            return False
+    return True
 
 
 def _check_sizes(boxes: NDArray[np.float64]) -> NDArray[np.bool_] | None:
@@ -130,10 +151,18 @@ def _check_scores(value: ArrayLike, n: int) -> NDArray[np.float32]:
         )
     # float32 input (the detectors' and the readers') needs no overflow guard on the cast.
     scores = raw.astype(np.float32) if raw.dtype == np.float32 else _as_float32(raw)
-    if not np.isfinite(scores).all():
+    if not _all_finite(scores):
         bad = _first(~np.isfinite(scores))
         raise InvalidDetectionsError(f"score {bad} is not finite as float32: {raw[bad].item()!r}")
     return scores
+
+
+@kernel
+def _all_finite(values: NDArray[np.float32]) -> bool:
+    for value in values:  # noqa: SIM110 - numba compiles the loop, not all(generator)
+        if not np.isfinite(value):
+            return False
+    return True
 
 
 def _check_classes(value: ArrayLike | None, n: int) -> NDArray[np.int64]:
@@ -256,7 +285,9 @@ class Detections:
         differs from ``expected_dim``. Boxes smaller than ``MIN_BOX_SIZE`` are dropped.
         """
         box_array = _check_boxes(boxes)
-        trackable = _check_sizes(box_array)
+        # Valid boxes (the common case) are confirmed in one compiled pass; otherwise the
+        # size rules run, to drop the small boxes or name the inverted one.
+        trackable = None if _all_trackable(box_array) else _check_sizes(box_array)
         n = len(box_array)
         score_array = _check_scores(scores, n)
         class_array = _check_classes(classes, n)
