@@ -509,7 +509,7 @@ class DeepSort:
         if cfg.class_aware:
             candidate &= table.classes[confirmed, None] == dets.classes[high][None, :]
         if cfg.gating_threshold is not None:
-            candidate &= self.kf.gating_distance(mean, cov, measured) <= cfg.gating_threshold
+            candidate &= self.kf.gate(mean, cov, measured, cfg.gating_threshold)
         iou = iou_matrix(self.kf.boxes(mean[:, :4]), dets.boxes[high])
         track = candidate.argmax(axis=0)
         columns = np.arange(len(high))
@@ -810,11 +810,7 @@ class DeepSort:
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """One Kalman step; a box shrinking to nothing stops its size change instead (as
         SORT does), so every predicted box stays valid."""
-        inverting = mean[:, 2:4] + mean[:, 6:8] <= 0
-        if inverting.any():  # rarely: copy only then
-            mean = mean.copy()
-            mean[:, 6:8][inverting] = 0.0
-        return self.kf.predict(mean, cov)
+        return self.kf.predict(mean, cov, stop_shrinking=True)
 
     def _start_tracks(self, frame: _Frame) -> None:
         """One tentative track per confident detection no stage matched."""
@@ -868,8 +864,7 @@ class DeepSort:
         n = table.n
         if threshold is None or n == 0 or len(measured) == 0:
             return np.ones((n, len(measured)), dtype=bool)
-        distance = self.kf.gating_distance(table.mean[:n], table.cov[:n], measured)
-        return distance <= threshold
+        return self.kf.gate(table.mean[:n], table.cov[:n], measured, threshold)
 
     def _motion_gate_pairs(
         self, measured: NDArray[np.float64], candidates: NDArray[np.bool_]
@@ -879,13 +874,7 @@ class DeepSort:
         if threshold is None:
             return candidates
         n = table.n
-        rows, cols = candidates.nonzero()
-        gate = np.zeros(candidates.shape, dtype=bool)
-        distance = self.kf.gating_distance_pairs(
-            table.mean[:n], table.cov[:n], measured, rows, cols
-        )
-        gate[rows, cols] = distance <= threshold
-        return gate
+        return self.kf.gate_pairs(table.mean[:n], table.cov[:n], measured, candidates, threshold)
 
     def _take(self, frame: _Frame, rows: IntArray, result: Assignment, appearance: bool) -> None:
         """Record a stage's matches and remove its detections from the free pool."""
