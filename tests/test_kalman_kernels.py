@@ -253,6 +253,12 @@ def test_predict_is_the_array_formula(
     expected_mean, expected_cov = ref_predict(kf, mean, cov, stop_shrinking)
     _same_bits(new_mean, expected_mean)
     _same_bits(new_cov, expected_cov)
+    # In place, as DeepSort predicts its table: the same bits.
+    in_place = mean.copy(), cov.copy()
+    returned = kf.predict(*in_place, stop_shrinking=stop_shrinking, out=in_place)
+    assert returned[0] is in_place[0] and returned[1] is in_place[1]
+    _same_bits(in_place[0], expected_mean)
+    _same_bits(in_place[1], expected_cov)
     examples.record("kernel predict == array formula", case["kind"])
 
 
@@ -376,6 +382,8 @@ def test_coupled_states_take_the_numpy_path_and_match_the_kernel_on_uncoupled_on
     [
         (lambda kf, m, c: kf.predict(m[:, :4], c), "mean must be"),
         (lambda kf, m, c: kf.predict(m, c[:1]), "cov must be"),
+        (lambda kf, m, c: kf.predict(m, c, out=(m, c[:1])), "out must be"),
+        (lambda kf, m, c: kf.predict(m, c, out=(m.astype(np.float32), c)), "out must be"),
         (lambda kf, m, c: kf.update(m, c, m[:1, :4]), "measurements for"),
         (lambda kf, m, c: kf.gating_distance(m, c, m[:, :2]), "measurements must be"),
         (lambda kf, m, c: kf.boxes(m[:, :3]), "measurements must be"),

@@ -608,13 +608,17 @@ class DeepSort:
         n = table.n
         if n == 0:
             return
-        table.mean[:n], table.cov[:n] = self._predicted_states()
+        mean, cov = table.mean[:n], table.cov[:n]
+        if self._prediction is not None and self._prediction[0] == self._frames_seen:
+            mean[:], cov[:] = self._prediction[1], self._prediction[2]
+        else:  # nobody asked before: predict in the table, without a copy
+            self._predict_states(mean, cov, out=(mean, cov))
         table.advance_frame()
 
     def _predicted_states(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The live tracks' Kalman prediction for the coming frame (not stored in the
         table), computed once per frame whether ``detections_needing_appearance`` or
-        ``update`` asks first."""
+        ``update`` asks first; only before ``_predict``, which moves the table there."""
         n = self.tracks.n
         if self._prediction is None or self._prediction[0] != self._frames_seen:
             mean, cov = self._predict_states(self.tracks.mean[:n], self.tracks.cov[:n])
@@ -806,11 +810,14 @@ class DeepSort:
         return mean, cov
 
     def _predict_states(
-        self, mean: NDArray[np.float64], cov: NDArray[np.float64]
+        self,
+        mean: NDArray[np.float64],
+        cov: NDArray[np.float64],
+        out: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """One Kalman step; a box shrinking to nothing stops its size change instead (as
-        SORT does), so every predicted box stays valid."""
-        return self.kf.predict(mean, cov, stop_shrinking=True)
+        SORT does), so every predicted box stays valid. ``out``: as ``kf.predict``'s."""
+        return self.kf.predict(mean, cov, stop_shrinking=True, out=out)
 
     def _start_tracks(self, frame: _Frame) -> None:
         """One tentative track per confident detection no stage matched."""

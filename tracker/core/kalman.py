@@ -159,7 +159,11 @@ class BatchKalmanFilter:
         return kernels.initiate(measurements, self._table, self._min_height)
 
     def predict(
-        self, mean: FloatArray, cov: FloatArray, stop_shrinking: bool = False
+        self,
+        mean: FloatArray,
+        cov: FloatArray,
+        stop_shrinking: bool = False,
+        out: tuple[FloatArray, FloatArray] | None = None,
     ) -> tuple[FloatArray, FloatArray]:
         """One step of the constant-velocity model (dt = 1 frame).
 
@@ -167,9 +171,20 @@ class BatchKalmanFilter:
         ``[[A + B + B^T + D, B + D], [B^T + D, D]]`` for ``P = [[A, B], [B^T, D]]``.
         ``stop_shrinking``: a size (aspect ratio or width, and height) whose velocity would
         take it to zero or below keeps its size and gets velocity 0, so every predicted box
-        stays valid (as SORT does)."""
+        stays valid (as SORT does). ``out``: float64 arrays of the same shapes to write the
+        prediction to (returned), which may be ``mean`` and ``cov`` themselves."""
         mean, cov = _states(mean, cov)
-        return kernels.predict(mean, cov, self._table, self._min_height, bool(stop_shrinking))
+        if out is None:
+            out = np.empty_like(mean), np.empty_like(cov)
+        elif not all(
+            isinstance(o, np.ndarray) and o.dtype == np.float64 and o.shape == x.shape
+            for o, x in zip(out, (mean, cov), strict=True)
+        ):
+            raise ValueError("out must be float64 arrays shaped as mean and cov")
+        kernels.predict(
+            mean, cov, self._table, self._min_height, bool(stop_shrinking), out[0], out[1]
+        )
+        return out
 
     def project(self, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Measurement-space mean ``(N, 4)`` and innovation covariance ``(N, 4, 4)``."""

@@ -83,34 +83,36 @@ def predict(
     noise: np.ndarray,
     min_height: float,
     stop_shrinking: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``BatchKalmanFilter.predict``: ``F x`` and ``F P F^T + Q`` blockwise, as numpy adds
-    them (``((A + B) + B^T) + D``). ``stop_shrinking``: a size whose velocity would take it
-    to zero or below keeps its size instead (its velocity becomes 0.0)."""
-    n = mean.shape[0]
-    new_mean = np.empty((n, 8))
-    new_cov = np.empty((n, 8, 8))
-    for t in range(n):
+    new_mean: np.ndarray,
+    new_cov: np.ndarray,
+) -> None:
+    """``BatchKalmanFilter.predict`` into ``new_mean`` and ``new_cov``, which may be
+    ``mean`` and ``cov`` themselves (every entry is read before it is written): ``F x`` and
+    ``F P F^T + Q`` blockwise, as numpy adds them (``((A + B) + B^T) + D``).
+    ``stop_shrinking``: a size whose velocity would take it to zero or below keeps its size
+    instead (its velocity becomes 0.0)."""
+    for t in range(mean.shape[0]):
+        height = _at_least(mean[t, 3], min_height)
         for k in range(4):
+            position = mean[t, k]
             velocity = mean[t, 4 + k]
-            if stop_shrinking and k >= 2 and mean[t, k] + velocity <= 0.0:
+            if stop_shrinking and k >= 2 and position + velocity <= 0.0:
                 velocity = 0.0
-            new_mean[t, k] = mean[t, k] + velocity
+            new_mean[t, k] = position + velocity
             new_mean[t, 4 + k] = velocity
         for i in range(4):
             for j in range(4):
+                a = cov[t, i, j]
                 b = cov[t, i, 4 + j]
                 c = cov[t, 4 + i, j]
                 d = cov[t, 4 + i, 4 + j]
-                new_cov[t, i, j] = ((cov[t, i, j] + b) + c) + d
+                new_cov[t, i, j] = ((a + b) + c) + d
                 new_cov[t, i, 4 + j] = b + d
                 new_cov[t, 4 + i, j] = c + d
                 new_cov[t, 4 + i, 4 + j] = d
-        height = _at_least(mean[t, 3], min_height)
         for k in range(8):
             std = height * noise[PROCESS, k] + noise[STATE_OFFSET, k]
             new_cov[t, k, k] += std * std
-    return new_mean, new_cov
 
 
 @kernel
