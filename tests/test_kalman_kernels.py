@@ -269,11 +269,19 @@ def test_update_is_the_array_formula(examples: Any, case: dict[str, Any], exact:
     z = case["truth"] + np.random.default_rng(len(mean)).normal(0, 3, case["truth"].shape)
     if exact and len(z):
         z[0] = mean[0, :4]
-    table = kf.noise.kernel_table
-    *_, done = kalman_kernels.update(mean, cov, z, table, kf.noise.min_height)
+    table, none = kf.noise.kernel_table, np.zeros(0, dtype=np.intp)
+    *_, done = kalman_kernels.update(mean, cov, none, z, none, False, table, kf.noise.min_height)
     assert done != _coupled(case)  # the kernel ran unless the states are coupled
     new_mean, new_cov = kf.update(mean, cov, z)
     expected_mean, expected_cov = ref_update(kf, mean, cov, z)
+    _same_bits(new_mean, expected_mean)
+    _same_bits(new_cov, expected_cov)
+    # Rows of a table matched to some measurements, gathered inside the kernel.
+    rng = np.random.default_rng(len(z))
+    rows = rng.permutation(len(mean))[: rng.integers(0, len(mean) + 1)]
+    cols = rng.integers(0, max(len(z), 1), len(rows))
+    expected_mean, expected_cov = ref_update(kf, mean[rows], cov[rows], z[cols])
+    new_mean, new_cov = kf.update_rows(mean, cov, rows, z, cols)
     _same_bits(new_mean, expected_mean)
     _same_bits(new_cov, expected_cov)
     examples.record("kernel update == array formula", case["kind"])
@@ -359,12 +367,13 @@ def test_coupled_states_take_the_numpy_path_and_match_the_kernel_on_uncoupled_on
     rng = np.random.default_rng(2)
     mean, cov, truth = _filter_states(kf, rng, 5, 5)
     table, floor = kf.noise.kernel_table, kf.noise.min_height
-    assert kalman_kernels.update(mean, cov, truth, table, floor)[2]
+    none = np.zeros(0, dtype=np.intp)
+    assert kalman_kernels.update(mean, cov, none, truth, none, False, table, floor)[2]
     turned = kf.warp(mean, cov, np.array([[0.99, -0.1, 0.0], [0.1, 0.99, 0.0]]))
-    assert not kalman_kernels.update(*turned, truth, table, floor)[2]
+    assert not kalman_kernels.update(*turned, none, truth, none, False, table, floor)[2]
     assert not kalman_kernels.gate(*turned, truth, THRESHOLD, table, floor)[1]
     zoomed = kf.warp(mean, cov, np.array([[1.05, 0.0, 4.0], [0.0, 1.05, 2.0]]))
-    assert kalman_kernels.update(*zoomed, truth, table, floor)[2]
+    assert kalman_kernels.update(*zoomed, none, truth, none, False, table, floor)[2]
     # Only the tracks in a pair decide: a coupled track without candidates does not.
     mixed_mean = np.concatenate([mean, turned[0][:1]])
     mixed_cov = np.concatenate([cov, turned[1][:1]])
@@ -403,6 +412,14 @@ def test_pair_indices_outside_the_arrays_raise_as_numpy_does() -> None:
     mean, cov = kf.initiate(np.array([[1.0, 2.0, 0.5, 10.0]] * 3))
     with pytest.raises(IndexError):
         kf.gating_distance_pairs(mean, cov, mean[:, :4], np.array([3]), np.array([0]))
+    with pytest.raises(IndexError):
+        kf.update_rows(mean, cov, np.array([0]), mean[:, :4], np.array([3]))
+    with pytest.raises(IndexError):
+        kf.update_rows(mean, cov, np.array([3]), mean[:, :4], np.array([0]))
+    _same_bits(
+        kf.update_rows(mean, cov, np.array([-1]), mean[:, :4] + 1, np.array([-3]))[0],
+        kf.update_rows(mean, cov, np.array([2]), mean[:, :4] + 1, np.array([0]))[0],
+    )
     # Negative indices count from the end, as in numpy.
     last = kf.gating_distance_pairs(mean, cov, mean[:, :4] + 1, np.array([-1]), np.array([0]))
     first = kf.gating_distance_pairs(mean, cov, mean[:, :4] + 1, np.array([2]), np.array([0]))

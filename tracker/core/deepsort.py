@@ -758,11 +758,15 @@ class DeepSort:
         rows, cols, with_appearance = frame.matches.arrays()
         if len(rows) == 0:
             return
-        measurements = frame.measured[cols]
-        mean, cov = table.mean[rows], table.cov[rows]
         if cfg.observation_reupdate:
-            mean, cov = self._reupdate(rows, measurements, mean, cov)
-        mean, cov = self.kf.update(mean, cov, measurements)
+            measurements = frame.measured[cols]
+            mean, cov = self._reupdate(rows, measurements, table.mean[rows], table.cov[rows])
+            mean, cov = self.kf.update(mean, cov, measurements)
+        else:  # the kernel reads the rows from the table
+            n = table.n
+            mean, cov = self.kf.update_rows(
+                table.mean[:n], table.cov[:n], rows, frame.measured, cols
+            )
         table.mark_hit(rows, mean, cov, dets.scores[cols], dets.index[cols], cfg.n_init)
         if cfg.observation_reupdate:  # the anchor is read by the re-update only
             table.remember_observation(rows, measurements)

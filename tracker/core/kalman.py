@@ -175,11 +175,8 @@ class BatchKalmanFilter:
         prediction to (returned), which may be ``mean`` and ``cov`` themselves."""
         mean, cov = _states(mean, cov)
         if out is None:
-            out = np.empty_like(mean), np.empty_like(cov)
-        elif not all(
-            isinstance(o, np.ndarray) and o.dtype == np.float64 and o.shape == x.shape
-            for o, x in zip(out, (mean, cov), strict=True)
-        ):
+            out = np.empty(mean.shape), np.empty(cov.shape)
+        elif not (_float64_shaped(out[0], mean.shape) and _float64_shaped(out[1], cov.shape)):
             raise ValueError("out must be float64 arrays shaped as mean and cov")
         kernels.predict(
             mean, cov, self._table, self._min_height, bool(stop_shrinking), out[0], out[1]
@@ -201,11 +198,31 @@ class BatchKalmanFilter:
         if len(measurements) != len(mean):
             raise ValueError(f"{len(measurements)} measurements for {len(mean)} tracks")
         new_mean, new_cov, done = kernels.update(
-            mean, cov, measurements, self._table, self._min_height
+            mean, cov, _NO_INDEX, measurements, _NO_INDEX, False, self._table, self._min_height
         )
         if done:
             return new_mean, new_cov
         return self._update_arrays(mean, cov, measurements)
+
+    def update_rows(
+        self,
+        mean: FloatArray,
+        cov: FloatArray,
+        rows: NDArray[np.intp],
+        measurements: FloatArray,
+        cols: NDArray[np.intp],
+    ) -> tuple[FloatArray, FloatArray]:
+        """``update(mean[rows], cov[rows], measurements[cols])`` without gathering the
+        states first: for a caller whose states live in a larger table."""
+        mean, cov = _states(mean, cov)
+        measurements = _float_rows(measurements, "measurements")
+        rows, cols = _pairs(rows, cols)
+        new_mean, new_cov, done = kernels.update(
+            mean, cov, rows, measurements, cols, True, self._table, self._min_height
+        )
+        if done:
+            return new_mean, new_cov
+        return self._update_arrays(mean[rows], cov[rows], measurements[cols])
 
     def _update_arrays(
         self, mean: FloatArray, cov: FloatArray, measurements: FloatArray
@@ -316,9 +333,7 @@ class BatchKalmanFilter:
         for a caller that needs the gate only where IoU already allows a match."""
         mean, cov = _states(mean, cov)
         measurements = _float_rows(measurements, "measurements")
-        rows, cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
-        if rows.shape != cols.shape or rows.ndim != 1:
-            raise ValueError(f"rows and cols must be equal 1-d, got {rows.shape}, {cols.shape}")
+        rows, cols = _pairs(rows, cols)
         distance, done = kernels.gating_distance_pairs(
             mean, cov, measurements, rows, cols, self._table, self._min_height
         )
@@ -407,6 +422,24 @@ def _states(mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
     if cov.shape != (len(mean), 8, 8):
         raise ValueError(f"cov must be ({len(mean)}, 8, 8) for {len(mean)} means, got {cov.shape}")
     return mean, cov
+
+
+def _float64_shaped(array: object, shape: tuple[int, ...]) -> bool:
+    return isinstance(array, np.ndarray) and array.dtype == np.float64 and array.shape == shape
+
+
+def _pairs(
+    rows: NDArray[np.intp], cols: NDArray[np.intp]
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Row and column indices as equally long 1-d ``intp`` arrays."""
+    rows, cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
+    if rows.shape != cols.shape or rows.ndim != 1:
+        raise ValueError(f"rows and cols must be equal 1-d, got {rows.shape}, {cols.shape}")
+    return rows, cols
+
+
+#: The index arrays of a kernel call that does not gather.
+_NO_INDEX = np.zeros(0, dtype=np.intp)
 
 
 def xyxy_to_xyah(boxes: FloatArray) -> FloatArray:

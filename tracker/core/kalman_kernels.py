@@ -119,24 +119,33 @@ def predict(
 def update(
     mean: np.ndarray,
     cov: np.ndarray,
+    rows: np.ndarray,
     measurements: np.ndarray,
+    cols: np.ndarray,
+    gather: bool,
     noise: np.ndarray,
     min_height: float,
 ) -> tuple[np.ndarray, np.ndarray, bool]:
-    """``BatchKalmanFilter.update`` for uncoupled states; ``(mean, cov, False)`` untouched if
-    any state is coupled.
+    """``BatchKalmanFilter.update`` for uncoupled states: of ``mean[rows]``, ``cov[rows]``
+    with ``measurements[cols]`` if ``gather``, else of all of them, row by row. ``False``
+    (and empty arrays) if a state is coupled or an index is outside ``[0, len)``.
 
     Per coordinate ``i`` the gain has two non-zero entries, ``K[i, i]`` and ``K[4 + i, i]``
     (``cov[i, i or 4 + i] * (1 / S[i, i])``); ``K S K^T`` has four, in the 2x2 block of
     ``i`` and its velocity; then ``0.5 * (P + P^T)`` as numpy symmetrises."""
-    n = mean.shape[0]
-    for t in range(n):
+    n = rows.shape[0] if gather else mean.shape[0]
+    for r in range(n):
+        t = rows[r] if gather else r
+        if gather and (t < 0 or t >= mean.shape[0] or not 0 <= cols[r] < measurements.shape[0]):
+            return np.empty((0, 8)), np.empty((0, 8, 8)), False
         if _coupled(cov, t):
             return np.empty((0, 8)), np.empty((0, 8, 8)), False
     new_mean = np.empty((n, 8))
     new_cov = np.empty((n, 8, 8))
     corrected = np.empty((8, 8))
-    for t in range(n):
+    for r in range(n):
+        t = rows[r] if gather else r
+        z = cols[r] if gather else r
         height = _at_least(mean[t, 3], min_height)
         for j in range(8):
             for k in range(8):
@@ -147,9 +156,9 @@ def update(
             reciprocal = 1.0 / variance
             gain_position = cov[t, i, i] * reciprocal
             gain_velocity = cov[t, i, 4 + i] * reciprocal
-            innovation = measurements[t, i] - mean[t, i]
-            new_mean[t, i] = mean[t, i] + (0.0 + gain_position * innovation)
-            new_mean[t, 4 + i] = mean[t, 4 + i] + (0.0 + gain_velocity * innovation)
+            innovation = measurements[z, i] - mean[t, i]
+            new_mean[r, i] = mean[t, i] + (0.0 + gain_position * innovation)
+            new_mean[r, 4 + i] = mean[t, 4 + i] + (0.0 + gain_velocity * innovation)
             scaled_position = 0.0 + gain_position * variance  # (K S)[i, i]
             scaled_velocity = 0.0 + gain_velocity * variance  # (K S)[4 + i, i]
             corrected[i, i] = cov[t, i, i] - (0.0 + scaled_position * gain_position)
@@ -158,7 +167,7 @@ def update(
             corrected[4 + i, 4 + i] = cov[t, 4 + i, 4 + i] - (0.0 + scaled_velocity * gain_velocity)
         for j in range(8):
             for k in range(8):
-                new_cov[t, j, k] = 0.5 * (corrected[j, k] + corrected[k, j])
+                new_cov[r, j, k] = 0.5 * (corrected[j, k] + corrected[k, j])
     return new_mean, new_cov, True
 
 
