@@ -287,8 +287,8 @@ def test_update_is_the_array_formula(examples: Any, case: dict[str, Any], exact:
     examples.record("kernel update == array formula", case["kind"])
 
 
-@given(case=states())
-def test_gates_are_the_array_formula(examples: Any, case: dict[str, Any]) -> None:
+@given(case=states(), threshold=st.sampled_from([THRESHOLD, 0.5, 40.0, 0.0, -1.0, np.nan]))
+def test_gates_are_the_array_formula(examples: Any, case: dict[str, Any], threshold: float) -> None:
     kf, mean, cov, z = case["kf"], case["mean"], case["cov"], case["measured"]
     candidates = case["candidates"]
     rows, cols = candidates.nonzero()
@@ -300,7 +300,7 @@ def test_gates_are_the_array_formula(examples: Any, case: dict[str, Any]) -> Non
         assert done != _coupled(case)
     expected = ref_gating_distance(kf, mean, cov, z)
     _same_bits(kf.gating_distance(mean, cov, z), expected)
-    _same_bits(kf.gate(mean, cov, z, THRESHOLD), expected <= THRESHOLD)
+    _same_bits(kf.gate(mean, cov, z, threshold), expected <= threshold)
     expected_pairs = ref_gating_distance_pairs(kf, mean, cov, z, rows, cols)
     _same_bits(kf.gating_distance_pairs(mean, cov, z, rows, cols), expected_pairs)
     inside = np.zeros(candidates.shape, dtype=bool)
@@ -336,6 +336,32 @@ def test_conversions_and_initiate_are_the_array_formula(
     for actual, expected in zip(kf.initiate(finite), ref_initiate(kf, finite), strict=True):
         _same_bits(actual, expected)
     examples.record("kernel conversions == array formula", "passed")
+
+
+@pytest.mark.parametrize("state", KALMAN_STATES)
+@pytest.mark.parametrize("threshold", [THRESHOLD, 1.0, 1e-3, 1234.5])
+def test_gate_shortcut_is_exact_on_the_threshold(state: str, threshold: float) -> None:
+    """``gate`` rejects far pairs by a multiplication (``kalman_kernels._reject_limit``):
+    measurements a few ulps either side of the gate in x or y alone get the array
+    formula's answer, both answers occur."""
+    kf = BatchKalmanFilter(state=state)  # type: ignore[arg-type]
+    mean, cov, _ = _filter_states(kf, np.random.default_rng(7), 6, 4)
+    variance = kf.project(mean, cov)[1][:, [0, 1], [0, 1]]  # (T, 2): x and y
+    steps = np.arange(-40, 41) * 2.0**-52
+    measurements = []
+    for t in range(len(mean)):
+        for axis in (0, 1):
+            offset = np.sqrt(threshold * variance[t, axis]) * (1.0 + steps)
+            near = np.repeat(mean[t : t + 1, :4], len(steps), axis=0)
+            near[:, axis] += offset
+            measurements.append(near)
+    z = np.concatenate(measurements)
+    expected = ref_gating_distance(kf, mean, cov, z) <= threshold
+    _same_bits(kf.gate(mean, cov, z, threshold), expected)
+    diagonal = expected.reshape(len(mean), len(mean), 2, len(steps))[
+        range(len(mean)), range(len(mean))
+    ]
+    assert diagonal.any() and not diagonal.all()
 
 
 def test_strided_views_and_the_tracker_layouts_give_the_same_bits() -> None:
@@ -445,3 +471,15 @@ def test_signed_zeros_and_nan_heights_are_numpys() -> None:
     for actual, expected in zip(kf.predict(mean, cov), ref_predict(kf, mean, cov), strict=True):
         _same_bits(actual, expected)
     _same_bits(kf.gating_distance(mean, cov, z), ref_gating_distance(kf, mean, cov, z))
+
+
+def test_gate_on_a_negative_variance_is_the_array_formulas() -> None:
+    """Not a covariance, but the answer is still numpy's: a negative aspect variance makes
+    a term negative, so a pair far in x can be inside (no shortcut then)."""
+    kf = BatchKalmanFilter()
+    mean, cov, _ = _filter_states(kf, np.random.default_rng(8), 3, 3)
+    cov[0, 2, 2] = -0.02  # plus the measurement noise 0.01: -0.01
+    z = mean[:, :4] + [[50.0, 0.0, 30.0, 0.0]]
+    expected = ref_gating_distance(kf, mean, cov, z) <= THRESHOLD
+    assert expected[0, 0]
+    _same_bits(kf.gate(mean, cov, z, THRESHOLD), expected)

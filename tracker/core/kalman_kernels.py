@@ -246,6 +246,34 @@ def gating_distance(
     return distance, True
 
 
+#: Relative margin of ``gate``'s shortcut: far above the rounding of two products.
+_MARGIN = 1.0 + 2.0**-48
+#: ``threshold * variance`` below this could lose relative precision (subnormal).
+_TINY = 1e-290
+
+
+@kernel
+def _reject_limit(threshold: float, variance: np.ndarray, i: int) -> float:
+    """A bound ``L`` with ``diff * diff > L`` => ``diff * diff / variance[i] > threshold``
+    in floating point, so the pair is outside the gate without dividing; ``inf`` where no
+    bound is safe.
+
+    ``L = fl(fl(threshold * v) * (1 + 2**-48)) >= threshold * v * (1 + 2**-49)`` (two
+    roundings of at most 2**-53 each, ``threshold * v`` normal), so ``x > L`` makes the
+    exact quotient exceed ``threshold`` by more than 2**-49 of it, beyond the next double
+    above ``threshold`` (an ulp is at most 2**-52 of it), and the rounded quotient, rounding
+    being monotonic, is above ``threshold``. The sum of the four terms is then too, every
+    term being >= 0: only while all four variances are positive (a zero or negative one
+    can give -inf or a negative term, NaN fails the test), and ``threshold > 0``."""
+    for k in range(4):
+        if not variance[k] > 0.0:
+            return np.inf
+    product = threshold * variance[i]
+    if not (threshold > 0.0 and _TINY < product < np.inf):
+        return np.inf
+    return product * _MARGIN
+
+
 @kernel
 def gate(
     mean: np.ndarray,
@@ -255,7 +283,11 @@ def gate(
     noise: np.ndarray,
     min_height: float,
 ) -> tuple[np.ndarray, bool]:
-    """``gating_distance(...) <= threshold`` without the distance matrix."""
+    """``gating_distance(...) <= threshold`` without the distance matrix.
+
+    Most pairs in a crowd are far apart in x or y alone; ``_reject_limit`` finds them with
+    a multiplication instead of four divisions, and only the rest get the exact distance
+    (so the answer is the array formula's, bit for bit)."""
     n, m = mean.shape[0], measurements.shape[0]
     inside = np.zeros((n, m), dtype=np.bool_)
     if m == 0:
@@ -265,12 +297,23 @@ def gate(
             return inside, False
     columns = np.ascontiguousarray(measurements[:, :4].T)
     variance = np.empty(4)
-    row = np.empty(m)
+    near = np.empty(m, dtype=np.bool_)
     for t in range(n):
         _variances(mean, cov, t, noise, min_height, variance)
-        _add_distances(columns, mean, t, variance, row)
+        limit_x = _reject_limit(threshold, variance, 0)
+        limit_y = _reject_limit(threshold, variance, 1)
+        centre_x, centre_y = mean[t, 0], mean[t, 1]
+        for d in range(m):  # vectorises: no division, no branch
+            dx = columns[0, d] - centre_x
+            dy = columns[1, d] - centre_y
+            near[d] = not (dx * dx > limit_x or dy * dy > limit_y)
         for d in range(m):
-            inside[t, d] = row[d] <= threshold
+            if near[d]:
+                distance = 0.0
+                for i in range(4):
+                    diff = columns[i, d] - mean[t, i]
+                    distance += diff * diff / variance[i]
+                inside[t, d] = distance <= threshold
     return inside, True
 
 
