@@ -147,7 +147,7 @@ class BatchKalmanFilter:
 
     def measure(self, boxes: FloatArray) -> FloatArray:
         """``(N, 4)`` xyxy corners as measurements of this filter's state space."""
-        return xyxy_to_xyah(boxes) if self._xyah else xyxy_to_xywh(boxes)
+        return kernels.from_xyxy(_float_rows(boxes, "boxes"), self._xyah)
 
     def boxes(self, measurements: FloatArray) -> FloatArray:
         """``(N, 4)`` measurements (or ``mean[:, :4]``) of this state space as xyxy corners."""
@@ -444,7 +444,7 @@ _NO_INDEX = np.zeros(0, dtype=np.intp)
 
 def xyxy_to_xyah(boxes: FloatArray) -> FloatArray:
     """``(x1, y1, x2, y2)`` corners to ``(cx, cy, w/h, h)``."""
-    return kernels.xyxy_to_xyah(_float_rows(boxes, "boxes"))
+    return kernels.from_xyxy(_float_rows(boxes, "boxes"), True)
 
 
 def xyah_to_xyxy(xyah: FloatArray) -> FloatArray:
@@ -454,7 +454,7 @@ def xyah_to_xyxy(xyah: FloatArray) -> FloatArray:
 
 def xyxy_to_xywh(boxes: FloatArray) -> FloatArray:
     """``(x1, y1, x2, y2)`` corners to ``(cx, cy, w, h)``."""
-    return kernels.xyxy_to_xywh(_float_rows(boxes, "boxes"))
+    return kernels.from_xyxy(_float_rows(boxes, "boxes"), False)
 
 
 def xywh_to_xyxy(xywh: FloatArray) -> FloatArray:

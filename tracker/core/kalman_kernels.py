@@ -48,6 +48,15 @@ def _position_coupled(cov: np.ndarray, t: int) -> bool:
 
 
 @kernel
+def _any_position_coupled(cov: np.ndarray) -> bool:
+    """``_position_coupled`` for any track."""
+    for t in range(cov.shape[0]):  # noqa: SIM110 (numba compiles no any() of a generator)
+        if _position_coupled(cov, t):
+            return True
+    return False
+
+
+@kernel
 def _coupled(cov: np.ndarray, t: int) -> bool:
     """Whether track ``t``'s covariance has a non-zero (or NaN) entry between two
     different coordinates (module docstring)."""
@@ -235,9 +244,8 @@ def gating_distance(
     distance = np.zeros((n, m))
     if m == 0:
         return distance, True
-    for t in range(n):
-        if _position_coupled(cov, t):
-            return distance, False
+    if _any_position_coupled(cov):
+        return distance, False
     columns = np.ascontiguousarray(measurements[:, :4].T)
     variance = np.empty(4)
     for t in range(n):
@@ -292,9 +300,8 @@ def gate(
     inside = np.zeros((n, m), dtype=np.bool_)
     if m == 0:
         return inside, True
-    for t in range(n):
-        if _position_coupled(cov, t):
-            return inside, False
+    if _any_position_coupled(cov):
+        return inside, False
     columns = np.ascontiguousarray(measurements[:, :4].T)
     variance = np.empty(4)
     near = np.empty(m, dtype=np.bool_)
@@ -378,8 +385,9 @@ def gate_pairs(
 
 
 @kernel
-def xyxy_to_xyah(boxes: np.ndarray) -> np.ndarray:
-    """``(x1, y1, x2, y2)`` to ``(cx, cy, w/h, h)``; ``* 0.5`` is ``/ 2`` exactly."""
+def from_xyxy(boxes: np.ndarray, aspect: bool) -> np.ndarray:
+    """``(x1, y1, x2, y2)`` to ``(cx, cy, w/h, h)`` (``aspect``) or ``(cx, cy, w, h)``;
+    ``* 0.5`` is ``/ 2`` exactly."""
     n = boxes.shape[0]
     out = np.empty((n, 4))
     for b in range(n):
@@ -387,22 +395,7 @@ def xyxy_to_xyah(boxes: np.ndarray) -> np.ndarray:
         height = boxes[b, 3] - boxes[b, 1]
         out[b, 0] = boxes[b, 0] + width * 0.5
         out[b, 1] = boxes[b, 1] + height * 0.5
-        out[b, 2] = width / height
-        out[b, 3] = height
-    return out
-
-
-@kernel
-def xyxy_to_xywh(boxes: np.ndarray) -> np.ndarray:
-    """``(x1, y1, x2, y2)`` to ``(cx, cy, w, h)``."""
-    n = boxes.shape[0]
-    out = np.empty((n, 4))
-    for b in range(n):
-        width = boxes[b, 2] - boxes[b, 0]
-        height = boxes[b, 3] - boxes[b, 1]
-        out[b, 0] = boxes[b, 0] + width * 0.5
-        out[b, 1] = boxes[b, 1] + height * 0.5
-        out[b, 2] = width
+        out[b, 2] = width / height if aspect else width
         out[b, 3] = height
     return out
 
