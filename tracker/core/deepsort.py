@@ -509,7 +509,7 @@ class DeepSort:
         if cfg.class_aware:
             candidate &= table.classes[confirmed, None] == dets.classes[high][None, :]
         if cfg.gating_threshold is not None:
-            candidate &= self.kf.gating_distance(mean, cov, measured) <= cfg.gating_threshold
+            candidate &= self.kf.gate(mean, cov, measured, cfg.gating_threshold)
         iou = iou_matrix(self.kf.boxes(mean[:, :4]), dets.boxes[high])
         track = candidate.argmax(axis=0)
         columns = np.arange(len(high))
@@ -608,13 +608,17 @@ class DeepSort:
         n = table.n
         if n == 0:
             return
-        table.mean[:n], table.cov[:n] = self._predicted_states()
+        mean, cov = table.mean[:n], table.cov[:n]
+        if self._prediction is not None and self._prediction[0] == self._frames_seen:
+            mean[:], cov[:] = self._prediction[1], self._prediction[2]
+        else:  # nobody asked before: predict in the table, without a copy
+            self._predict_states(mean, cov, out=(mean, cov))
         table.advance_frame()
 
     def _predicted_states(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The live tracks' Kalman prediction for the coming frame (not stored in the
         table), computed once per frame whether ``detections_needing_appearance`` or
-        ``update`` asks first."""
+        ``update`` asks first; only before ``_predict``, which moves the table there."""
         n = self.tracks.n
         if self._prediction is None or self._prediction[0] != self._frames_seen:
             mean, cov = self._predict_states(self.tracks.mean[:n], self.tracks.cov[:n])
@@ -754,11 +758,15 @@ class DeepSort:
         rows, cols, with_appearance = frame.matches.arrays()
         if len(rows) == 0:
             return
-        measurements = frame.measured[cols]
-        mean, cov = table.mean[rows], table.cov[rows]
         if cfg.observation_reupdate:
-            mean, cov = self._reupdate(rows, measurements, mean, cov)
-        mean, cov = self.kf.update(mean, cov, measurements)
+            measurements = frame.measured[cols]
+            mean, cov = self._reupdate(rows, measurements, table.mean[rows], table.cov[rows])
+            mean, cov = self.kf.update(mean, cov, measurements)
+        else:  # the kernel reads the rows from the table
+            n = table.n
+            mean, cov = self.kf.update_rows(
+                table.mean[:n], table.cov[:n], rows, frame.measured, cols
+            )
         table.mark_hit(rows, mean, cov, dets.scores[cols], dets.index[cols], cfg.n_init)
         if cfg.observation_reupdate:  # the anchor is read by the re-update only
             table.remember_observation(rows, measurements)
@@ -806,15 +814,14 @@ class DeepSort:
         return mean, cov
 
     def _predict_states(
-        self, mean: NDArray[np.float64], cov: NDArray[np.float64]
+        self,
+        mean: NDArray[np.float64],
+        cov: NDArray[np.float64],
+        out: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """One Kalman step; a box shrinking to nothing stops its size change instead (as
-        SORT does), so every predicted box stays valid."""
-        inverting = mean[:, 2:4] + mean[:, 6:8] <= 0
-        if inverting.any():  # rarely: copy only then
-            mean = mean.copy()
-            mean[:, 6:8][inverting] = 0.0
-        return self.kf.predict(mean, cov)
+        SORT does), so every predicted box stays valid. ``out``: as ``kf.predict``'s."""
+        return self.kf.predict(mean, cov, stop_shrinking=True, out=out)
 
     def _start_tracks(self, frame: _Frame) -> None:
         """One tentative track per confident detection no stage matched."""
@@ -868,8 +875,7 @@ class DeepSort:
         n = table.n
         if threshold is None or n == 0 or len(measured) == 0:
             return np.ones((n, len(measured)), dtype=bool)
-        distance = self.kf.gating_distance(table.mean[:n], table.cov[:n], measured)
-        return distance <= threshold
+        return self.kf.gate(table.mean[:n], table.cov[:n], measured, threshold)
 
     def _motion_gate_pairs(
         self, measured: NDArray[np.float64], candidates: NDArray[np.bool_]
@@ -879,13 +885,7 @@ class DeepSort:
         if threshold is None:
             return candidates
         n = table.n
-        rows, cols = candidates.nonzero()
-        gate = np.zeros(candidates.shape, dtype=bool)
-        distance = self.kf.gating_distance_pairs(
-            table.mean[:n], table.cov[:n], measured, rows, cols
-        )
-        gate[rows, cols] = distance <= threshold
-        return gate
+        return self.kf.gate_pairs(table.mean[:n], table.cov[:n], measured, candidates, threshold)
 
     def _take(self, frame: _Frame, rows: IntArray, result: Assignment, appearance: bool) -> None:
         """Record a stage's matches and remove its detections from the free pool."""

@@ -17,6 +17,9 @@ to 57.70 (benchmarks/results/loso_xywh_notes.md).
 Every operation works on all tracks at once: means are ``(N, 8)``, covariances
 ``(N, 8, 8)``. With a constant transition matrix ``F = [[I, I], [0, I]]`` the products
 ``F x`` and ``F P F^T`` reduce to a few block additions, which is what ``predict`` does.
+The per-frame operations run as compiled loops (``tracker.core.kalman_kernels``) that give
+the array formulas' bits; a covariance coupled by a camera motion (``warp``) takes the
+array formulas with LAPACK.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
+
+from tracker.core import kalman_kernels as kernels
 
 FloatArray = NDArray[np.float64]
 
@@ -56,6 +61,7 @@ class NoiseModel:
     _state_offset: FloatArray = field(init=False, repr=False, compare=False)
     _measurement_scale: FloatArray = field(init=False, repr=False, compare=False)
     _measurement_offset: FloatArray = field(init=False, repr=False, compare=False)
+    _kernel_table: FloatArray = field(init=False, repr=False, compare=False)
 
     # Each standard deviation is ``height * scale + offset``, per state component; in
     # ``xyah`` the aspect ratio's is a constant (it does not scale with the box), in
@@ -81,6 +87,18 @@ class NoiseModel:
         object.__setattr__(self, "_state_offset", offset)
         object.__setattr__(self, "_measurement_scale", measurement)
         object.__setattr__(self, "_measurement_offset", measurement_offset)
+        table = np.zeros((5, 8))  # the rows ``kalman_kernels`` reads (its docstring)
+        table[kernels.INITIAL] = initial
+        table[kernels.PROCESS] = process
+        table[kernels.STATE_OFFSET] = offset
+        table[kernels.MEASUREMENT, :4] = measurement
+        table[kernels.MEASUREMENT_OFFSET, :4] = measurement_offset
+        object.__setattr__(self, "_kernel_table", table)
+
+    @property
+    def kernel_table(self) -> FloatArray:
+        """The scales and offsets as one ``(5, 8)`` array, for ``kalman_kernels``."""
+        return self._kernel_table
 
     def initial_std(self, height: FloatArray) -> FloatArray:
         """Initial state standard deviation, ``(N, 8)``: velocities start very uncertain."""
@@ -96,14 +114,6 @@ class NoiseModel:
         """Measurement noise standard deviation, ``(N, 4)``."""
         height = np.maximum(height, self.min_height)
         return height[:, None] * self._measurement_scale + self._measurement_offset
-
-
-def _diag(values: FloatArray) -> FloatArray:
-    """Stack of diagonal matrices from ``(N, K)`` diagonals."""
-    n, k = values.shape
-    out = np.zeros((n, k, k))
-    out.reshape(n, k * k)[:, :: k + 1] = values
-    return out
 
 
 def _add_to_diagonal(matrices: FloatArray, values: FloatArray) -> None:
@@ -131,42 +141,47 @@ class BatchKalmanFilter:
         self.noise = noise
         self.state: KalmanState = noise.state
         self._xyah = self.state == "xyah"  # else (cx, cy, w, h)
+        # What every kernel call passes, read once.
+        self._table = noise.kernel_table
+        self._min_height = float(noise.min_height)
 
     def measure(self, boxes: FloatArray) -> FloatArray:
         """``(N, 4)`` xyxy corners as measurements of this filter's state space."""
-        return xyxy_to_xyah(boxes) if self._xyah else xyxy_to_xywh(boxes)
+        return kernels.from_xyxy(_float_rows(boxes, "boxes"), self._xyah)
 
     def boxes(self, measurements: FloatArray) -> FloatArray:
         """``(N, 4)`` measurements (or ``mean[:, :4]``) of this state space as xyxy corners."""
-        if self._xyah:
-            return xyah_to_xyxy(measurements)
-        return xywh_to_xyxy(measurements)
+        return kernels.to_xyxy(_float_rows(measurements, "measurements"), self._xyah)
 
     def initiate(self, measurements: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Start tracks from ``(N, 4)`` measurements with zero velocity."""
         measurements = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
-        mean = np.concatenate([measurements, np.zeros_like(measurements)], axis=1)
-        cov = _diag(np.square(self.noise.initial_std(measurements[:, 3])))
-        return mean, cov
+        return kernels.initiate(measurements, self._table, self._min_height)
 
-    def predict(self, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """One step of the constant-velocity model (dt = 1 frame)."""
-        q = np.square(self.noise.process_std(mean[:, 3]))
-        new_mean = mean.copy()
-        new_mean[:, :4] += mean[:, 4:]
-        # F P F^T with F = [[I, I], [0, I]], written blockwise:
-        # [[A + B + B^T + D, B + D], [B^T + D, D]] for P = [[A, B], [B^T, D]].
-        a, b, c, d = cov[:, :4, :4], cov[:, :4, 4:], cov[:, 4:, :4], cov[:, 4:, 4:]
-        new_cov = np.empty_like(cov)
-        top_left = new_cov[:, :4, :4]  # ((a + b) + c) + d, written in place
-        np.add(a, b, out=top_left)
-        top_left += c
-        top_left += d
-        np.add(b, d, out=new_cov[:, :4, 4:])
-        np.add(c, d, out=new_cov[:, 4:, :4])
-        new_cov[:, 4:, 4:] = d
-        _add_to_diagonal(new_cov, q)
-        return new_mean, new_cov
+    def predict(
+        self,
+        mean: FloatArray,
+        cov: FloatArray,
+        stop_shrinking: bool = False,
+        out: tuple[FloatArray, FloatArray] | None = None,
+    ) -> tuple[FloatArray, FloatArray]:
+        """One step of the constant-velocity model (dt = 1 frame).
+
+        ``F P F^T`` with ``F = [[I, I], [0, I]]`` is, blockwise,
+        ``[[A + B + B^T + D, B + D], [B^T + D, D]]`` for ``P = [[A, B], [B^T, D]]``.
+        ``stop_shrinking``: a size (aspect ratio or width, and height) whose velocity would
+        take it to zero or below keeps its size and gets velocity 0, so every predicted box
+        stays valid (as SORT does). ``out``: float64 arrays of the same shapes to write the
+        prediction to (returned), which may be ``mean`` and ``cov`` themselves."""
+        mean, cov = _states(mean, cov)
+        if out is None:
+            out = np.empty(mean.shape), np.empty(cov.shape)
+        elif not (_float64_shaped(out[0], mean.shape) and _float64_shaped(out[1], cov.shape)):
+            raise ValueError("out must be float64 arrays shaped as mean and cov")
+        kernels.predict(
+            mean, cov, self._table, self._min_height, bool(stop_shrinking), out[0], out[1]
+        )
+        return out
 
     def project(self, mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Measurement-space mean ``(N, 4)`` and innovation covariance ``(N, 4, 4)``."""
@@ -178,6 +193,42 @@ class BatchKalmanFilter:
         self, mean: FloatArray, cov: FloatArray, measurements: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
         """Correct ``N`` tracks with their ``N`` matched measurements."""
+        mean, cov = _states(mean, cov)
+        measurements = _float_rows(measurements, "measurements")
+        if len(measurements) != len(mean):
+            raise ValueError(f"{len(measurements)} measurements for {len(mean)} tracks")
+        new_mean, new_cov, done = kernels.update(
+            mean, cov, _NO_INDEX, measurements, _NO_INDEX, False, self._table, self._min_height
+        )
+        if done:
+            return new_mean, new_cov
+        return self._update_arrays(mean, cov, measurements)
+
+    def update_rows(
+        self,
+        mean: FloatArray,
+        cov: FloatArray,
+        rows: NDArray[np.intp],
+        measurements: FloatArray,
+        cols: NDArray[np.intp],
+    ) -> tuple[FloatArray, FloatArray]:
+        """``update(mean[rows], cov[rows], measurements[cols])`` without gathering the
+        states first: for a caller whose states live in a larger table."""
+        mean, cov = _states(mean, cov)
+        measurements = _float_rows(measurements, "measurements")
+        rows, cols = _pairs(rows, cols)
+        new_mean, new_cov, done = kernels.update(
+            mean, cov, rows, measurements, cols, True, self._table, self._min_height
+        )
+        if done:
+            return new_mean, new_cov
+        return self._update_arrays(mean[rows], cov[rows], measurements[cols])
+
+    def _update_arrays(
+        self, mean: FloatArray, cov: FloatArray, measurements: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """``update`` with array operations, for any covariance (``kernels.update`` does the
+        uncoupled ones)."""
         projected_cov = cov[:, :4, :4].copy()
         _add_to_diagonal(projected_cov, np.square(self.noise.measurement_std(mean[:, 3])))
         # K = P H^T S^-1; S is symmetric, so K^T = S^-1 (H P) and one batched solve suffices.
@@ -234,19 +285,32 @@ class BatchKalmanFilter:
         Compare with ``CHI2_95[4]`` (in either state space) to reject detections the motion
         model finds implausible.
         """
-        if len(mean) == 0 or len(measurements) == 0:
-            return np.zeros((len(mean), len(measurements)))
+        mean, cov = _states(mean, cov)
+        measurements = _float_rows(measurements, "measurements")
+        distance, done = kernels.gating_distance(
+            mean, cov, measurements, self._table, self._min_height
+        )
+        return distance if done else self._coupled_distance(mean, cov, measurements)
+
+    def gate(
+        self, mean: FloatArray, cov: FloatArray, measurements: FloatArray, threshold: float
+    ) -> NDArray[np.bool_]:
+        """``gating_distance(mean, cov, measurements) <= threshold``, ``(T, D)``, without
+        building the distances."""
+        mean, cov = _states(mean, cov)
+        measurements = _float_rows(measurements, "measurements")
+        inside, done = kernels.gate(
+            mean, cov, measurements, float(threshold), self._table, self._min_height
+        )
+        if done:
+            return inside
+        return self._coupled_distance(mean, cov, measurements) <= threshold
+
+    def _coupled_distance(
+        self, mean: FloatArray, cov: FloatArray, measurements: FloatArray
+    ) -> FloatArray:
+        """``gating_distance`` through the 4x4 inverses (a coupled position block)."""
         projected_mean, projected_cov = self.project(mean, cov)
-        variance = _uncoupled_variances(projected_cov)
-        if variance is not None:
-            # One (T, D) plane per coordinate: no inverse, no (T, D, 4) block.
-            distance = np.zeros((len(mean), len(measurements)))
-            for i in range(4):
-                term = measurements[None, :, i] - projected_mean[:, i, None]
-                term *= term
-                term /= variance[:, i, None]
-                distance += term
-            return distance
         inverse = np.linalg.inv(projected_cov)
         diff = measurements[None, :, :] - projected_mean[:, None, :]  # (T, D, 4)
         terms = (diff @ inverse) * diff
@@ -267,8 +331,14 @@ class BatchKalmanFilter:
     ) -> FloatArray:
         """``gating_distance(mean, cov, measurements)[rows, cols]`` for those pairs only:
         for a caller that needs the gate only where IoU already allows a match."""
-        if len(rows) == 0:
-            return np.zeros(0)
+        mean, cov = _states(mean, cov)
+        measurements = _float_rows(measurements, "measurements")
+        rows, cols = _pairs(rows, cols)
+        distance, done = kernels.gating_distance_pairs(
+            mean, cov, measurements, rows, cols, self._table, self._min_height
+        )
+        if done:
+            return distance
         # Projected and inverted per pair, not per track: a batched inverse costs about a
         # microsecond per 4x4 matrix, and most tracks have no pair (motion-only, the IoU
         # gate lets through a few per frame). Same numbers per matrix as ``project``.
@@ -285,6 +355,34 @@ class BatchKalmanFilter:
         distance += terms[:, 2]
         distance += terms[:, 3]
         return distance
+
+    def gate_pairs(
+        self,
+        mean: FloatArray,
+        cov: FloatArray,
+        measurements: FloatArray,
+        candidates: NDArray[np.bool_],
+        threshold: float,
+    ) -> NDArray[np.bool_]:
+        """``gate`` evaluated only where ``candidates`` (``(T, D)``) is set, False
+        elsewhere: for a caller that gates only pairs IoU already allows."""
+        mean, cov = _states(mean, cov)
+        measurements = _float_rows(measurements, "measurements")
+        candidates = np.asarray(candidates, dtype=bool)
+        if candidates.shape != (len(mean), len(measurements)):
+            raise ValueError(
+                f"candidates must be ({len(mean)}, {len(measurements)}), got {candidates.shape}"
+            )
+        inside, done = kernels.gate_pairs(
+            mean, cov, measurements, candidates, float(threshold), self._table, self._min_height
+        )
+        if done:
+            return inside
+        rows, cols = candidates.nonzero()
+        inside = np.zeros(candidates.shape, dtype=bool)
+        distance = self.gating_distance_pairs(mean, cov, measurements, rows, cols)
+        inside[rows, cols] = distance <= threshold
+        return inside
 
 
 #: Positions of the 12 off-diagonal entries in a flattened 4x4 matrix.
@@ -308,41 +406,57 @@ def _uncoupled_variances(projected_cov: FloatArray) -> FloatArray | None:
     return flat[:, ::5]
 
 
+def _float_rows(values: FloatArray, name: str, columns: int = 4) -> FloatArray:
+    """``values`` as float64 ``(N, >= columns)`` rows: the kernels index without bounds
+    checks, so a narrower array must be refused here."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2 or values.shape[1] < columns:
+        raise ValueError(f"{name} must be (N, {columns}), got shape {values.shape}")
+    return values
+
+
+def _states(mean: FloatArray, cov: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``mean`` ``(N, 8)`` and ``cov`` ``(N, 8, 8)`` as float64, checked (``_float_rows``)."""
+    mean = _float_rows(mean, "mean", 8)
+    cov = np.asarray(cov, dtype=np.float64)
+    if cov.shape != (len(mean), 8, 8):
+        raise ValueError(f"cov must be ({len(mean)}, 8, 8) for {len(mean)} means, got {cov.shape}")
+    return mean, cov
+
+
+def _float64_shaped(array: object, shape: tuple[int, ...]) -> bool:
+    return isinstance(array, np.ndarray) and array.dtype == np.float64 and array.shape == shape
+
+
+def _pairs(
+    rows: NDArray[np.intp], cols: NDArray[np.intp]
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Row and column indices as equally long 1-d ``intp`` arrays."""
+    rows, cols = np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)
+    if rows.shape != cols.shape or rows.ndim != 1:
+        raise ValueError(f"rows and cols must be equal 1-d, got {rows.shape}, {cols.shape}")
+    return rows, cols
+
+
+#: The index arrays of a kernel call that does not gather.
+_NO_INDEX = np.zeros(0, dtype=np.intp)
+
+
 def xyxy_to_xyah(boxes: FloatArray) -> FloatArray:
     """``(x1, y1, x2, y2)`` corners to ``(cx, cy, w/h, h)``."""
-    boxes = np.asarray(boxes, dtype=np.float64)
-    size = boxes[:, 2:] - boxes[:, :2]
-    out = np.empty((len(boxes), 4))
-    np.add(boxes[:, :2], size * 0.5, out=out[:, :2])  # * 0.5 is / 2 exactly
-    np.divide(size[:, 0], size[:, 1], out=out[:, 2])
-    out[:, 3] = size[:, 1]
-    return out
+    return kernels.from_xyxy(_float_rows(boxes, "boxes"), True)
 
 
 def xyah_to_xyxy(xyah: FloatArray) -> FloatArray:
     """``(cx, cy, w/h, h)`` to ``(x1, y1, x2, y2)``."""
-    half = xyah[:, 2:4] * 0.5  # halving is exact: (a / 2) * h == (a * h) / 2, bit for bit
-    half[:, 0] *= xyah[:, 3]
-    out = np.empty((len(xyah), 4))
-    np.subtract(xyah[:, :2], half, out=out[:, :2])
-    np.add(xyah[:, :2], half, out=out[:, 2:])
-    return out
+    return kernels.to_xyxy(_float_rows(xyah, "xyah"), True)
 
 
 def xyxy_to_xywh(boxes: FloatArray) -> FloatArray:
     """``(x1, y1, x2, y2)`` corners to ``(cx, cy, w, h)``."""
-    boxes = np.asarray(boxes, dtype=np.float64)
-    size = boxes[:, 2:] - boxes[:, :2]
-    out = np.empty((len(boxes), 4))
-    np.add(boxes[:, :2], size * 0.5, out=out[:, :2])
-    out[:, 2:] = size
-    return out
+    return kernels.from_xyxy(_float_rows(boxes, "boxes"), False)
 
 
 def xywh_to_xyxy(xywh: FloatArray) -> FloatArray:
     """``(cx, cy, w, h)`` to ``(x1, y1, x2, y2)``."""
-    half = xywh[:, 2:4] * 0.5
-    out = np.empty((len(xywh), 4))
-    np.subtract(xywh[:, :2], half, out=out[:, :2])
-    np.add(xywh[:, :2], half, out=out[:, 2:])
-    return out
+    return kernels.to_xyxy(_float_rows(xywh, "xywh"), False)
