@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from tracker.core.gallery_kernel import exact_order_known, gallery_distance, uses_small_kernel
+
 FloatArray = NDArray[np.float64]
 
 #: Cost of a pair that must never be matched.
@@ -102,17 +104,38 @@ def gallery_pair_distance(
     until it is full). An empty gallery is infinitely far from everything.
 
     The tracker asks only for pairs that pass the motion and class gates, typically a few
-    per track. Gathering each pair's gallery (``gallery[rows]``) would copy ``P x B x D``
-    floats; instead the gallery rows of the tracks concerned are multiplied in place (a
-    view) with every detection's feature, one batched matrix product, and the pairs are
-    read off it. Measured against packing each track's detections into a padded block
-    (the previous way): fewer numpy calls and a better-shaped product, 10-15% faster on
-    MOT17-09 (few pairs) and in a 100-person crowd (~400 pairs, up to ~30 per track);
-    float32 sums come out in a different order (differences ~1e-7), result files are
-    identical.
+    per track: a compiled kernel (``gallery_kernel``) computes just their dot products,
+    summed in the order the batched ``numpy.matmul`` this replaced summed them, so results
+    keep their bits. Shapes for which that order is not known (one detection or one slot,
+    other dtypes or layouts) take the matmul (``_gallery_pair_distance_numpy``).
     """
     if len(rows) == 0:
         return np.zeros(0)
+    used = max(int(counts[rows].max()), 1)
+    detections, dim = features.shape
+    if (
+        gallery.dtype == np.float32
+        and features.dtype == np.float32
+        and gallery.strides[2] == 4
+        and features.strides[1] == 4
+        and exact_order_known(detections, used, dim)
+    ):
+        out = np.empty(len(rows))
+        small = uses_small_kernel(detections, used, dim)
+        gallery_distance(gallery, counts, features, rows, cols, used, small, out)
+        return out
+    return _gallery_pair_distance_numpy(gallery, counts, features, rows, cols)
+
+
+def _gallery_pair_distance_numpy(
+    gallery: NDArray[np.float32],
+    counts: NDArray[np.integer],
+    features: NDArray[np.float32],
+    rows: NDArray[np.integer],
+    cols: NDArray[np.integer],
+) -> FloatArray:
+    """``gallery_pair_distance`` by one batched matmul of the gallery rows of the tracks
+    concerned (a view) with every detection's feature, the pairs read off it."""
     low, high = int(rows.min()), int(rows.max()) + 1
     valid = counts[rows]
     used = max(int(valid.max()), 1)

@@ -1,0 +1,254 @@
+"""Cosine similarity of listed track/detection pairs over each track's gallery, compiled.
+
+The gallery distance used to be one batched ``numpy.matmul`` of every gallery slot of the
+tracks concerned with every detection, of which only the few pairs inside the gates were
+read (~0.7 ms a frame in a 100-person crowd). This kernel computes those pairs' dot
+products only.
+
+Float32 dot products depend on the order of their sums, and the tracker's result files are
+pinned byte for byte (``tests/test_results_unchanged.py``). So the kernel sums in the order
+the replaced matmul did: numpy hands ``(slots, D) @ (D, detections)`` to OpenBLAS's
+``sgemm`` (column-major: ``M`` = detections, ``N`` = slots, ``K`` = D, A transposed), which
+on this project's machines (OpenBLAS 0.3.x, SkylakeX kernels) takes one of two paths:
+
+- small products (``M*N*K <= 100**3``, ``M*N <= 1200``, ``K >= 32``): the "small TN"
+  kernel, 16 float32 lanes each accumulating every 16th product with fused multiply-adds,
+  then a reduction of the lanes whose tree depends on the element's place in the kernel's
+  4 x 4 blocks (``_tree_blocked`` / ``_tree_single``);
+- otherwise the packed kernel: one fused multiply-add chain along ``K`` per element, ``K``
+  split into blocks of at most ``GEMM_Q`` whose sums are added (``_sequential``).
+
+Shapes for which that order is not known to hold (one detection or one slot, where numpy
+calls its vector routines; ``D`` above ``MAX_EXACT_DIM`` or not a multiple of 16) are left
+to numpy by the caller (``exact_order_known``). The property tests compare the kernel with
+numpy's matmul bit for bit, so a BLAS that sums differently shows up there, not as a
+silently changed result.
+
+The kernel's own arithmetic is fixed (an LLVM ``fma`` is correctly rounded on every CPU),
+so unlike the matmul it gives the same bits on any machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+from numpy.typing import NDArray
+
+from tracker.core.jit import kernel
+
+#: OpenBLAS's ``sgemm_small_kernel_permit`` (SkylakeX): the small kernel's size limits.
+SMALL_MAX_MNK = 100.0 * 100.0 * 100.0
+SMALL_MAX_MN = 1200
+SMALL_MIN_K = 32
+#: OpenBLAS's SkylakeX ``SGEMM_DEFAULT_Q`` (longest ``K`` block of the packed kernel) and
+#: the unroll its ``K`` split rounds to.
+GEMM_Q = 448
+GEMM_UNROLL = 4
+#: Largest feature length whose packed-kernel order was checked against numpy.
+MAX_EXACT_DIM = 512
+
+_LANES = 16
+
+
+@intrinsic
+def _fma_intrinsic(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
+    """``a * b + c`` rounded once (LLVM's ``fma``), for float32."""
+    signature = types.float32(types.float32, types.float32, types.float32)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        return builder.fma(*args)
+
+    return signature, codegen
+
+
+# What the kernels call, as the type checker should see it (numba sees the intrinsic).
+_fma = cast(Callable[[Any, Any, Any], np.float32], _fma_intrinsic)
+
+
+def exact_order_known(detections: int, slots: int, dim: int) -> bool:
+    """Whether ``gallery_similarity`` reproduces numpy's matmul for a product of
+    ``slots`` gallery rows with ``detections`` features of length ``dim``."""
+    return detections > 1 and slots > 1 and dim <= MAX_EXACT_DIM and dim % _LANES == 0
+
+
+def uses_small_kernel(detections: int, slots: int, dim: int) -> bool:
+    """OpenBLAS's choice of its small TN kernel for that product."""
+    mn = detections * slots
+    return float(mn) * dim <= SMALL_MAX_MNK and mn <= SMALL_MAX_MN and dim >= SMALL_MIN_K
+
+
+@intrinsic
+def _small_dot_intrinsic(
+    typingctx: Any, a_address: Any, b_address: Any, chunks: Any, blocked: Any
+) -> Any:
+    """The small TN kernel's dot product of ``16 * chunks`` float32 at two addresses: 16
+    lanes, lane ``l`` the fused chain of products ``l, l + 16, ...`` (one ``<16 x float>``
+    fused multiply-add per chunk, as the kernel's ``_mm512_fmadd_ps``), then the lanes
+    reduced as its ``REDUCE_4`` does for elements inside its 4 x 4 blocks (``blocked``:
+    pairs, quads within each 128-bit quarter, the quarters pairwise) or as
+    ``_mm512_reduce_add_ps`` outside them (halves, quarters, then pairwise).
+
+    Written in LLVM IR because numba has no vector type and, without fastmath, LLVM does not
+    turn 16 scalar chains into one vector chain by itself (4x slower)."""
+    signature = types.float32(types.uintp, types.uintp, types.intp, types.boolean)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        a_address, b_address, chunks, blocked = args
+        f32 = ir.FloatType()
+        vector = ir.VectorType(f32, _LANES)
+        pointer = vector.as_pointer()
+        module = builder.module
+        fma = cgutils.get_or_insert_function(
+            module, ir.FunctionType(vector, [vector] * 3), f"llvm.fma.v{_LANES}f32"
+        )
+        index_type = chunks.type
+        entry = builder.block
+        loop = builder.append_basic_block("lanes.loop")
+        done = builder.append_basic_block("lanes.done")
+        zero = ir.Constant(vector, [0.0] * _LANES)
+        builder.cbranch(builder.icmp_signed(">", chunks, index_type(0)), loop, done)
+        builder.position_at_end(loop)
+        i = builder.phi(index_type)
+        acc = builder.phi(vector)
+        i.add_incoming(index_type(0), entry)
+        acc.add_incoming(zero, entry)
+        step = builder.mul(i, index_type(4 * _LANES))
+        va = builder.load(builder.inttoptr(builder.add(a_address, step), pointer), align=4)
+        vb = builder.load(builder.inttoptr(builder.add(b_address, step), pointer), align=4)
+        new_acc = builder.call(fma, [va, vb, acc])
+        following = builder.add(i, index_type(1))
+        i.add_incoming(following, loop)
+        acc.add_incoming(new_acc, loop)
+        builder.cbranch(builder.icmp_signed("<", following, chunks), loop, done)
+        builder.position_at_end(done)
+        lanes_phi = builder.phi(vector)
+        lanes_phi.add_incoming(zero, entry)
+        lanes_phi.add_incoming(new_acc, loop)
+        x = [builder.extract_element(lanes_phi, ir.IntType(32)(lane)) for lane in range(_LANES)]
+        add = builder.fadd
+        quads = [add(add(x[q], x[q + 1]), add(x[q + 2], x[q + 3])) for q in range(0, 16, 4)]
+        in_blocks = add(add(quads[0], quads[1]), add(quads[2], quads[3]))
+        z = [add(add(x[j], x[j + 8]), add(x[j + 4], x[j + 12])) for j in range(4)]
+        outside = add(add(z[0], z[2]), add(z[1], z[3]))
+        return builder.select(blocked, in_blocks, outside)
+
+    return signature, codegen
+
+
+_small_dot = cast(Callable[[Any, Any, int, bool], np.float32], _small_dot_intrinsic)
+
+
+@kernel
+def _k_blocks(dim: int) -> NDArray[np.int64]:
+    """Ends of the packed kernel's ``K`` blocks (OpenBLAS's split: ``GEMM_Q`` while at
+    least two blocks remain, else two halves, the first rounded up to ``GEMM_UNROLL``)."""
+    ends = np.empty(dim // GEMM_Q + 2, np.int64)
+    n = 0
+    start = 0
+    while start < dim:
+        length = dim - start
+        if length >= 2 * GEMM_Q:
+            length = GEMM_Q
+        elif length > GEMM_Q:
+            length = (length // 2 + GEMM_UNROLL - 1) // GEMM_UNROLL * GEMM_UNROLL
+        start += length
+        ends[n] = start
+        n += 1
+    return ends[:n]
+
+
+@kernel
+def _larger(best: Any, value: Any) -> Any:
+    """``max`` as numpy's: a nan wins and stays."""
+    return value if value > best or value != value else best
+
+
+@kernel
+def gallery_distance(
+    gallery: NDArray[np.float32],
+    counts: NDArray[np.integer],
+    features: NDArray[np.float32],
+    rows: NDArray[np.integer],
+    cols: NDArray[np.integer],
+    slots: int,
+    small: bool,
+    out: NDArray[np.float64],
+) -> None:
+    """``out[p]`` = 1 - the largest dot product of feature ``cols[p]`` with the first
+    ``counts[rows[p]]`` slots of track ``rows[p]``'s gallery (inf for an empty gallery,
+    nan if a product is), each summed as OpenBLAS's sgemm sums a ``(slots, D) @ (D,
+    len(features))`` product (module docstring); ``small`` is ``uses_small_kernel`` for
+    that product."""
+    detections, dim = features.shape
+    full_rows = detections - detections % 4  # detections inside the small kernel's blocks
+    full_cols = slots - slots % 4
+    out[:] = -np.inf  # the best similarity so far, until the last line
+    chunks = dim // _LANES
+    g_address, f_address = gallery.ctypes.data, features.ctypes.data
+    g_track, g_slot, f_row = gallery.strides[0], gallery.strides[1], features.strides[0]
+    ends = _k_blocks(dim)
+    # Pairs come sorted by track (np.nonzero): each group of one track's pairs reads every
+    # gallery slot once, while it is in L1, for all of its detections.
+    group = 0
+    while group < len(rows):
+        track = rows[group]
+        end = group + 1
+        while end < len(rows) and rows[end] == track:
+            end += 1
+        count = counts[track]
+        row = g_address + np.uintp(track * g_track)
+        if small:
+            for slot in range(count):
+                slot_address = row + np.uintp(slot * g_slot)
+                for p in range(group, end):
+                    det = cols[p]
+                    value = _small_dot(
+                        slot_address, f_address + np.uintp(det * f_row), chunks,
+                        det < full_rows or slot < full_cols,
+                    )  # fmt: skip
+                    out[p] = _larger(out[p], value)
+        else:
+            # The packed kernel: one fused chain along each K block per element, the
+            # blocks' sums added in turn; four slots at a time, four chains in flight.
+            quads = count - count % 4
+            for first in range(0, quads, 4):
+                for p in range(group, end):
+                    det = cols[p]
+                    t0 = t1 = t2 = t3 = np.float32(0.0)
+                    start = 0
+                    for block in range(len(ends)):
+                        a0 = a1 = a2 = a3 = np.float32(0.0)
+                        for k in range(start, ends[block]):
+                            f = features[det, k]
+                            a0 = _fma(gallery[track, first, k], f, a0)
+                            a1 = _fma(gallery[track, first + 1, k], f, a1)
+                            a2 = _fma(gallery[track, first + 2, k], f, a2)
+                            a3 = _fma(gallery[track, first + 3, k], f, a3)
+                        if block == 0:
+                            t0, t1, t2, t3 = a0, a1, a2, a3
+                        else:
+                            t0, t1, t2, t3 = t0 + a0, t1 + a1, t2 + a2, t3 + a3
+                        start = ends[block]
+                    best = _larger(_larger(out[p], t0), t1)
+                    out[p] = _larger(_larger(best, t2), t3)
+            for slot in range(quads, count):
+                for p in range(group, end):
+                    det = cols[p]
+                    total = np.float32(0.0)
+                    start = 0
+                    for block in range(len(ends)):
+                        acc = np.float32(0.0)
+                        for k in range(start, ends[block]):
+                            acc = _fma(gallery[track, slot, k], features[det, k], acc)
+                        total = acc if block == 0 else total + acc
+                        start = ends[block]
+                    out[p] = _larger(out[p], total)
+        group = end
+    for p in range(len(rows)):
+        out[p] = 1.0 - out[p]
