@@ -18,7 +18,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tracker.core.affinity import gallery_pair_distance
+from tracker.core.affinity import (
+    INFEASIBLE,
+    adaptive_fused_cost,
+    gallery_pair_distance,
+    reliability_cost,
+    separation_evidence,
+)
 from tracker.core.gallery_kernel import exact_order_known, uses_small_kernel
 
 
@@ -97,3 +103,103 @@ def test_gallery_distance_edges() -> None:
         np.testing.assert_array_equal(got, want)
         assert got[0] == np.inf
         assert abs(got[1]) < 1e-6 and abs(got[2]) < 1e-6
+
+
+# -- the reliability fusion ----------------------------------------------------------------
+
+
+def _margin_reference(distance: np.ndarray, axis: int) -> np.ndarray:
+    if distance.shape[axis] < 2:
+        shape = list(distance.shape)
+        shape[axis] = 1
+        return np.full(shape, np.inf)
+    two = np.partition(distance, 1, axis=axis)
+    first, second = (two[:, :1], two[:, 1:2]) if axis == 1 else (two[:1], two[1:2])
+    with np.errstate(invalid="ignore"):
+        margin = second - first
+    margin[np.isnan(margin)] = np.inf
+    margin[~np.isfinite(first)] = 0.0
+    return margin
+
+
+def _adaptive_fused_cost_reference(
+    iou, appearance, max_app, max_iou, separation, feasible, min_weight, gate_margin
+) -> np.ndarray:
+    """The numpy code ``adaptive_fused_cost`` had before its kernel."""
+    distance = np.where(feasible, appearance, np.inf) if feasible is not None else appearance
+    margin = np.minimum(_margin_reference(distance, 1), _margin_reference(distance, 0))
+    if gate_margin:
+        with np.errstate(invalid="ignore"):
+            np.minimum(margin, np.abs(appearance - max_app), out=margin)
+    weight = np.clip(margin / separation, min_weight, 1.0)
+    bounded = np.minimum(appearance, 2.0)
+    cost = weight * (bounded / max_app) + (1.0 - weight) * ((1.0 - iou) / max_iou)
+    if feasible is not None:
+        cost[~feasible] = INFEASIBLE
+    return cost
+
+
+def _separation_evidence_reference(appearance, feasible, has_appearance, max_app, separation):
+    """The numpy code ``separation_evidence`` had before its kernel."""
+    if appearance.shape[1] < 2:
+        return 0, 0
+    usable = feasible if has_appearance is None else feasible & has_appearance[None, :]
+    distance = np.where(usable, appearance, np.inf)
+    two = np.partition(distance, 1, axis=1)[:, :2]
+    judged = (two[:, 0] <= max_app) & np.isfinite(two[:, 1])
+    with np.errstate(invalid="ignore"):
+        decisive = judged & (two[:, 1] - two[:, 0] >= separation)
+    return int(decisive.sum()), int(judged.sum())
+
+
+@st.composite
+def _fusion_inputs(draw: st.DrawFn) -> tuple:
+    """IoU in [0, 1] (score-weighted: also below), cosine distances in [0, 2] with repeats,
+    values at the gate and inf (no gallery), a feasibility mask (sometimes all False or
+    absent), a feature mask, and the fusion's parameters."""
+    shape = draw(st.tuples(st.integers(0, 7), st.integers(0, 7)))
+    gate = draw(st.sampled_from([0.2, 0.25, 0.3]))
+    iou = draw(hnp.arrays(np.float64, shape, elements=st.floats(0.0, 1.0)))
+    values = st.floats(0.0, 2.0) | st.sampled_from([np.inf, gate, 0.1, 0.3, 2.2])
+    appearance = draw(hnp.arrays(np.float64, shape, elements=values))
+    feasible = draw(
+        st.none()
+        | hnp.arrays(np.bool_, shape)
+        | st.just(np.zeros(shape, bool))
+        | st.just(np.ones(shape, bool))
+    )
+    has_appearance = draw(st.none() | hnp.arrays(np.bool_, shape[1]))
+    min_weight = draw(st.sampled_from([0.0, 0.4, 1.0]) | st.floats(0.0, 1.0))
+    separation = draw(st.sampled_from([0.1, 0.05]))
+    max_iou = draw(st.sampled_from([0.8, 0.5, 0.93]))
+    return iou, appearance, feasible, has_appearance, gate, max_iou, separation, min_weight
+
+
+@given(inputs=_fusion_inputs(), gate_margin=st.booleans())
+def test_reliability_cost_is_the_numpy_formula_bit_for_bit(inputs, gate_margin, examples) -> None:
+    iou, appearance, feasible, has_appearance, gate, max_iou, sep, floor = inputs
+    if appearance.size == 0:
+        outcome = "empty"
+    elif feasible is not None and not feasible.any():
+        outcome = "nothing feasible"
+    elif min(appearance.shape) == 1:
+        outcome = "one row or column"
+    else:
+        outcome = "general"
+    examples.record("reliability cost == numpy", outcome)
+    cost = adaptive_fused_cost(
+        iou, appearance, gate, max_iou, sep, feasible, min_weight=floor, gate_margin=gate_margin
+    )
+    want = _adaptive_fused_cost_reference(
+        iou, appearance, gate, max_iou, sep, feasible, floor, gate_margin
+    )
+    np.testing.assert_array_equal(cost, want)
+    mask = np.ones(appearance.shape, bool) if feasible is None else feasible
+    evidence = separation_evidence(appearance, mask, has_appearance, gate, sep)
+    assert evidence == _separation_evidence_reference(appearance, mask, has_appearance, gate, sep)
+    both = reliability_cost(
+        iou, appearance, feasible, has_appearance, gate, max_iou, sep, min_weight=floor,
+        gate_margin=gate_margin,
+    )  # fmt: skip
+    np.testing.assert_array_equal(both[0], want)
+    assert both[1:] == evidence

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tracker.core.gallery_kernel import exact_order_known, gallery_distance, uses_small_kernel
+from tracker.core.jit import kernel
 
 FloatArray = NDArray[np.float64]
 
@@ -186,21 +187,6 @@ def fused_cost(
     return cost
 
 
-def _margin(distance: FloatArray, axis: int) -> FloatArray:
-    """Second-smallest minus smallest along ``axis`` (``inf`` with fewer than two finite)."""
-    if distance.shape[axis] < 2:
-        shape = list(distance.shape)
-        shape[axis] = 1
-        return np.full(shape, np.inf)
-    two = np.partition(distance, 1, axis=axis)
-    first, second = (two[:, :1], two[:, 1:2]) if axis == 1 else (two[:1], two[1:2])
-    with np.errstate(invalid="ignore"):
-        margin = second - first  # sorted, so >= 0; nan where both are inf
-    margin[np.isnan(margin)] = np.inf
-    margin[~np.isfinite(first)] = 0.0
-    return margin
-
-
 def adaptive_fused_cost(
     iou: FloatArray,
     appearance: FloatArray,
@@ -229,19 +215,132 @@ def adaptive_fused_cost(
     (same person or not), so IoU decides there too, instead of appearance refusing a pair
     that overlaps its track well by a hair, or accepting it by one.
     """
-    distance = np.where(feasible, appearance, np.inf) if feasible is not None else appearance
-    margin = np.minimum(_margin(distance, 1), _margin(distance, 0))
-    if gate_margin:
-        with np.errstate(invalid="ignore"):  # inf - inf: pairs the gallery was not asked
-            np.minimum(margin, np.abs(appearance - max_appearance_distance), out=margin)
-    weight = np.clip(margin / separation, min_weight, 1.0)
-    bounded = np.minimum(appearance, 2.0)  # cosine distances are at most 2; inf = no gallery
-    cost = weight * (bounded / max_appearance_distance) + (1.0 - weight) * (
-        (1.0 - iou) / max_iou_distance
-    )
-    if feasible is not None:
-        cost[~feasible] = INFEASIBLE
+    cost, _, _ = reliability_cost(
+        iou, appearance, feasible, None, max_appearance_distance, max_iou_distance, separation,
+        min_weight=min_weight, gate_margin=gate_margin,
+    )  # fmt: skip
     return cost
+
+
+def reliability_cost(
+    iou: FloatArray,
+    appearance: FloatArray,
+    feasible: NDArray[np.bool_] | None,
+    has_appearance: NDArray[np.bool_] | None,
+    max_appearance_distance: float,
+    max_iou_distance: float,
+    separation: float,
+    *,
+    min_weight: float = 0.0,
+    gate_margin: bool = False,
+) -> tuple[FloatArray, int, int]:
+    """``adaptive_fused_cost`` and ``separation_evidence`` of the same pairs in one compiled
+    pass (the ``reliability`` fusion needs both every frame): ``(cost, decisive, judged)``.
+    ``feasible`` / ``has_appearance`` ``None``: all pairs / all detections."""
+    iou = np.asarray(iou, dtype=np.float64)
+    appearance = np.asarray(appearance, dtype=np.float64)
+    rows, cols = appearance.shape
+    all_feasible = feasible is None
+    if feasible is None:
+        feasible = np.ones((rows, cols), dtype=bool)
+    if has_appearance is None:
+        has_appearance = np.ones(cols, dtype=bool)
+    cost = np.empty((rows, cols))
+    decisive, judged = _reliability_kernel(
+        iou, appearance, feasible, has_appearance, float(max_appearance_distance),
+        float(max_iou_distance), float(separation), float(min_weight), gate_margin,
+        not all_feasible, cost,
+    )  # fmt: skip
+    return cost, int(decisive), int(judged)
+
+
+@kernel
+def _two_smallest(first: float, second: float, value: float) -> tuple[float, float]:
+    """The two smallest of ``first <= second`` and ``value`` (``np.partition``'s first two;
+    a repeated value counts twice)."""
+    if value < first:
+        return value, first
+    if value < second:
+        return first, value
+    return first, second
+
+
+@kernel
+def _minimum(a: float, b: float) -> float:
+    """``np.minimum``: a nan on either side wins."""
+    if a != a:
+        return a
+    return a if b >= a else b
+
+
+@kernel
+def _gap(first: float, second: float) -> float:
+    """``_margin`` of the numpy code: second minus first, inf where both are inf, 0 where
+    nothing is finite."""
+    if not np.isfinite(first):
+        return 0.0
+    margin = second - first
+    return np.inf if np.isnan(margin) else margin
+
+
+@kernel
+def _reliability_kernel(
+    iou: FloatArray,
+    appearance: FloatArray,
+    feasible: NDArray[np.bool_],
+    has_appearance: NDArray[np.bool_],
+    max_appearance: float,
+    max_iou: float,
+    separation: float,
+    min_weight: float,
+    gate_margin: bool,
+    gated: bool,
+    cost: FloatArray,
+) -> tuple[int, int]:
+    """``reliability_cost`` into ``cost``; returns ``(decisive, judged)``. The arithmetic is
+    the numpy formulas' (``adaptive_fused_cost``), element by element, in their order."""
+    rows, cols = appearance.shape
+    row_margin = np.full(rows, np.inf)
+    col_first = np.full(cols, np.inf)
+    col_second = np.full(cols, np.inf)
+    decisive = judged = 0
+    for r in range(rows):
+        first = second = np.inf  # over feasible pairs: the cost's margins
+        usable_first = usable_second = np.inf  # over pairs with a feature: the evidence
+        for c in range(cols):
+            if not feasible[r, c]:
+                continue
+            value = appearance[r, c]
+            first, second = _two_smallest(first, second, value)
+            col_first[c], col_second[c] = _two_smallest(col_first[c], col_second[c], value)
+            if has_appearance[c]:
+                usable_first, usable_second = _two_smallest(usable_first, usable_second, value)
+        if cols >= 2:
+            row_margin[r] = _gap(first, second)
+            if usable_first <= max_appearance and np.isfinite(usable_second):
+                judged += 1
+                if usable_second - usable_first >= separation:
+                    decisive += 1
+    for r in range(rows):
+        for c in range(cols):
+            if gated and not feasible[r, c]:
+                cost[r, c] = INFEASIBLE
+                continue
+            margin = row_margin[r]
+            if rows >= 2:
+                column = _gap(col_first[c], col_second[c])
+                margin = _minimum(margin, column)
+            value = appearance[r, c]
+            if gate_margin:
+                margin = _minimum(margin, abs(value - max_appearance))
+            weight = margin / separation
+            weight = min_weight if weight < min_weight else weight
+            weight = 1.0 if weight > 1.0 else weight
+            bounded = _minimum(value, 2.0)
+            cost[r, c] = weight * (bounded / max_appearance) + (1.0 - weight) * (
+                (1.0 - iou[r, c]) / max_iou
+            )
+    return decisive, judged
 
 
 def separation_evidence(
@@ -258,12 +357,8 @@ def separation_evidence(
     appearance had a choice to make. Decisive: of those, the ones whose second candidate is
     at least ``separation`` further away than the first. Detections without a feature row
     (``has_appearance`` False, the skipped ones) are no evidence either way."""
-    if appearance.shape[1] < 2:
-        return 0, 0
-    usable = feasible if has_appearance is None else feasible & has_appearance[None, :]
-    distance = np.where(usable, appearance, np.inf)
-    two = np.partition(distance, 1, axis=1)[:, :2]
-    judged = (two[:, 0] <= max_appearance_distance) & np.isfinite(two[:, 1])
-    with np.errstate(invalid="ignore"):
-        decisive = judged & (two[:, 1] - two[:, 0] >= separation)
-    return int(decisive.sum()), int(judged.sum())
+    _, decisive, judged = reliability_cost(
+        np.zeros(np.shape(appearance)), appearance, feasible, has_appearance,
+        max_appearance_distance, 1.0, separation,
+    )  # fmt: skip
+    return decisive, judged

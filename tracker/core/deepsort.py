@@ -35,7 +35,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from tracker.core.affinity import (
     INFEASIBLE,
-    adaptive_fused_cost,
     box_area,
     buffered_boxes,
     fused_cost,
@@ -43,7 +42,7 @@ from tracker.core.affinity import (
     intersection_area,
     iou_cost,
     iou_matrix,
-    separation_evidence,
+    reliability_cost,
 )
 from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
 from tracker.core.detections import Detections, InvalidDetectionsError
@@ -918,14 +917,10 @@ class DeepSort:
                 has_appearance = (
                     None if frame.has_appearance is None else frame.has_appearance[cols]
                 )
-                cost = adaptive_fused_cost(
-                    match_iou, appearance, cfg.appearance_gate, self._max_iou_distance,
-                    APPEARANCE_SEPARATION, sub_feasible, min_weight=self._reliability(),
-                    gate_margin=True,
-                )  # fmt: skip
-                decisive, judged = separation_evidence(
-                    appearance, sub_feasible, has_appearance, cfg.appearance_gate,
-                    APPEARANCE_SEPARATION,
+                cost, decisive, judged = reliability_cost(
+                    match_iou, appearance, sub_feasible, has_appearance, cfg.appearance_gate,
+                    self._max_iou_distance, APPEARANCE_SEPARATION,
+                    min_weight=self._reliability(), gate_margin=True,
                 )  # fmt: skip
                 self._decisive += decisive
                 self._judged += judged
