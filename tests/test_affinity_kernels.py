@@ -21,7 +21,12 @@ from hypothesis.extra import numpy as hnp
 from tracker.core.affinity import (
     INFEASIBLE,
     adaptive_fused_cost,
+    covered,
+    fused_cost,
     gallery_pair_distance,
+    intersection_area,
+    iou_cost,
+    iou_matrix,
     reliability_cost,
     separation_evidence,
 )
@@ -203,3 +208,113 @@ def test_reliability_cost_is_the_numpy_formula_bit_for_bit(inputs, gate_margin, 
     )  # fmt: skip
     np.testing.assert_array_equal(both[0], want)
     assert both[1:] == evidence
+
+
+# -- boxes: IoU, intersection, cover; the IoU and weighted costs -----------------------------
+
+
+def _intersection_reference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    at, bt = a.T[:, :, None], b.T[:, None, :]
+
+    def overlap(low: int, high: int) -> np.ndarray:
+        length = np.minimum(at[high], bt[high])
+        length -= np.maximum(at[low], bt[low])
+        np.maximum(length, 0.0, out=length)
+        return length
+
+    intersection = overlap(0, 2)
+    intersection *= overlap(1, 3)
+    return intersection
+
+
+def _area_reference(boxes: np.ndarray) -> np.ndarray:
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+
+def _iou_matrix_reference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The numpy code ``iou_matrix`` had before its kernel."""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    intersection = _intersection_reference(a, b)
+    union = _area_reference(a)[:, None] + _area_reference(b)[None, :]
+    union -= intersection
+    if union.min() > 0:
+        intersection /= union
+        return intersection
+    return np.divide(intersection, union, out=np.zeros_like(intersection), where=union > 0)
+
+
+_coordinates = st.floats(-50.0, 2000.0, allow_subnormal=False) | st.sampled_from([0.0, 10.0])
+
+
+@st.composite
+def _boxes(draw: st.DrawFn, max_rows: int = 12) -> np.ndarray:
+    """xyxy boxes, some degenerate (zero or negative width or height), some repeated."""
+    n = draw(st.integers(0, max_rows))
+    corners = draw(hnp.arrays(np.float64, (n, 2), elements=_coordinates))
+    sizes = draw(hnp.arrays(np.float64, (n, 2), elements=st.floats(-5.0, 400.0)))
+    boxes = np.concatenate([corners, corners + sizes], axis=1)
+    if n and draw(st.booleans()):
+        boxes[-1] = boxes[0]
+    return boxes
+
+
+@given(a=_boxes(), b=_boxes(), share=st.sampled_from([0.3, 0.0, 0.5, 1.0]))
+def test_box_kernels_are_the_numpy_formulas_bit_for_bit(a, b, share, examples) -> None:
+    examples.record(
+        "iou / intersection / cover == numpy", "empty" if 0 in (len(a), len(b)) else "ran"
+    )
+    np.testing.assert_array_equal(iou_matrix(a, b), _iou_matrix_reference(a, b))
+    if len(a) and len(b):
+        np.testing.assert_array_equal(intersection_area(a, b), _intersection_reference(a, b))
+        want = np.asarray(
+            (_intersection_reference(a, b) >= share * _area_reference(a)[:, None]).any(axis=1)
+        )
+    else:
+        want = np.zeros(len(a), dtype=bool)
+    np.testing.assert_array_equal(covered(a, b, share), want)
+
+
+def _iou_cost_reference(iou, max_distance, feasible):
+    cost = 1.0 - iou
+    gate = cost > max_distance
+    if feasible is not None:
+        gate |= ~feasible
+    cost[gate] = INFEASIBLE
+    return cost
+
+
+def _fused_cost_reference(iou, appearance, weight, max_app, max_iou, feasible):
+    iou_distance = 1.0 - iou
+    with np.errstate(invalid="ignore"):
+        cost = weight * appearance + (1.0 - weight) * iou_distance
+    gate = appearance > max_app
+    if max_iou is not None:
+        gate |= iou_distance > max_iou
+    if feasible is not None:
+        gate |= ~feasible
+    cost[gate] = INFEASIBLE
+    return cost
+
+
+@given(
+    inputs=_fusion_inputs(),
+    weight=st.sampled_from([0.0, 1.0, 0.5]) | st.floats(0.0, 1.0),
+    iou_gate=st.none() | st.sampled_from([0.5, 0.8]),
+)
+def test_iou_and_weighted_costs_are_the_numpy_formulas_bit_for_bit(
+    inputs, weight, iou_gate, examples
+) -> None:
+    iou, appearance, feasible, _, gate, max_iou, _, _ = inputs
+    examples.record(
+        "iou_cost / fused_cost == numpy", "gated" if feasible is not None else "ungated"
+    )
+    np.testing.assert_array_equal(
+        iou_cost(iou, max_iou, feasible), _iou_cost_reference(iou, max_iou, feasible)
+    )
+    got = fused_cost(
+        iou, appearance, appearance_weight=weight, max_appearance_distance=gate,
+        max_iou_distance=iou_gate, feasible=feasible,
+    )  # fmt: skip
+    want = _fused_cost_reference(iou, appearance, weight, gate, iou_gate, feasible)
+    np.testing.assert_array_equal(got, want)

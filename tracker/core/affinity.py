@@ -22,21 +22,9 @@ INFEASIBLE = 1e5
 def intersection_area(a: FloatArray, b: FloatArray) -> FloatArray:
     """Area shared by every box of ``a`` with every box of ``b`` (both ``(N, 4)`` xyxy float64,
     neither empty), ``(len(a), len(b))``; a fresh array the caller may write into."""
-    # Per coordinate, as (N, 1) against (1, M) columns: broadcasting over the last axis of a
-    # (N, M, 2) block ran ~2.5x slower at 110 x 50 boxes (the crowd), same at a dozen.
-    at, bt = a.T[:, :, None], b.T[:, None, :]
-    intersection = _axis_overlap(at, bt, 0, 2)
-    intersection *= _axis_overlap(at, bt, 1, 3)
-    return intersection
-
-
-def _axis_overlap(at: FloatArray, bt: FloatArray, low: int, high: int) -> FloatArray:
-    """Length shared along one axis (coordinates ``low`` / ``high`` of the transposed boxes,
-    ``(4, N, 1)`` against ``(4, 1, M)``), clipped at 0."""
-    overlap = np.minimum(at[high], bt[high])
-    overlap -= np.maximum(at[low], bt[low])
-    np.maximum(overlap, 0.0, out=overlap)
-    return overlap
+    out = np.empty((len(a), len(b)))
+    _intersection_kernel(a, b, out)
+    return out
 
 
 def box_area(boxes: FloatArray) -> FloatArray:
@@ -44,18 +32,72 @@ def box_area(boxes: FloatArray) -> FloatArray:
 
 
 def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
-    """Intersection over union of every box in ``a`` with every box in ``b`` (xyxy)."""
+    """Intersection over union of every box in ``a`` with every box in ``b`` (xyxy); 0 where
+    the union has no area."""
     a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
     b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    intersection = intersection_area(a, b)
-    union = box_area(a)[:, None] + box_area(b)[None, :]
-    union -= intersection
-    if union.min() > 0:  # the tracker's boxes always have an area: one reduction, no mask
-        intersection /= union
-        return intersection
-    return np.divide(intersection, union, out=np.zeros_like(intersection), where=union > 0)
+    out = np.empty((len(a), len(b)))
+    _iou_kernel(a, b, out)
+    return out
+
+
+def covered(boxes: FloatArray, others: FloatArray, share: float) -> NDArray[np.bool_]:
+    """Per box of ``boxes`` (xyxy): whether a box of ``others`` covers at least ``share`` of
+    its area (intersection over the box's own area, as ``intersection_area`` and
+    ``box_area`` give them)."""
+    out = np.zeros(len(boxes), dtype=bool)
+    _covered_kernel(boxes, others, float(share), out)
+    return out
+
+
+@kernel
+def _covered_kernel(
+    boxes: FloatArray, others: FloatArray, share: float, out: NDArray[np.bool_]
+) -> None:
+    for i in range(boxes.shape[0]):
+        need = share * ((boxes[i, 2] - boxes[i, 0]) * (boxes[i, 3] - boxes[i, 1]))
+        for j in range(others.shape[0]):
+            width = _overlap(boxes[i, 0], boxes[i, 2], others[j, 0], others[j, 2])
+            if width * _overlap(boxes[i, 1], boxes[i, 3], others[j, 1], others[j, 3]) >= need:
+                out[i] = True
+                break
+
+
+@kernel
+def _maximum(a: float, b: float) -> float:
+    """``np.maximum``: a nan on either side wins."""
+    if a != a:
+        return a
+    return a if b <= a else b
+
+
+@kernel
+def _overlap(a_low: float, a_high: float, b_low: float, b_high: float) -> float:
+    """Length two intervals share, clipped at 0 (a nan stays)."""
+    overlap = _minimum(a_high, b_high) - _maximum(a_low, b_low)
+    return 0.0 if overlap < 0.0 else overlap
+
+
+@kernel
+def _intersection_kernel(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
+    for i in range(a.shape[0]):
+        for j in range(b.shape[0]):
+            width = _overlap(a[i, 0], a[i, 2], b[j, 0], b[j, 2])
+            out[i, j] = width * _overlap(a[i, 1], a[i, 3], b[j, 1], b[j, 3])
+
+
+@kernel
+def _iou_kernel(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
+    """``iou_matrix`` into ``out``, each element as the numpy code computed it: the two
+    overlaps' product over ``(area_a + area_b) - intersection``."""
+    for i in range(a.shape[0]):
+        area_a = (a[i, 2] - a[i, 0]) * (a[i, 3] - a[i, 1])
+        for j in range(b.shape[0]):
+            width = _overlap(a[i, 0], a[i, 2], b[j, 0], b[j, 2])
+            intersection = width * _overlap(a[i, 1], a[i, 3], b[j, 1], b[j, 3])
+            area_b = (b[j, 2] - b[j, 0]) * (b[j, 3] - b[j, 1])
+            union = (area_a + area_b) - intersection
+            out[i, j] = intersection / union if union > 0.0 else 0.0
 
 
 def buffered_boxes(boxes: FloatArray, buffer: float) -> FloatArray:
@@ -150,12 +192,28 @@ def iou_cost(
 ) -> FloatArray:
     """``1 - IoU``, with pairs beyond ``max_distance`` or not ``feasible`` set to
     ``INFEASIBLE``: the cost of the IoU-only stages and of motion-only tracking."""
-    cost = 1.0 - iou
-    gate = cost > max_distance
-    if feasible is not None:
-        gate |= ~feasible
-    cost[gate] = INFEASIBLE
+    iou = np.asarray(iou, dtype=np.float64)
+    cost = np.empty(iou.shape)
+    gated = feasible is not None
+    mask = feasible if feasible is not None else np.ones((1, 1), dtype=bool)
+    _iou_cost_kernel(iou, float(max_distance), mask, gated, cost)
     return cost
+
+
+@kernel
+def _iou_cost_kernel(
+    iou: FloatArray,
+    max_distance: float,
+    feasible: NDArray[np.bool_],
+    gated: bool,
+    cost: FloatArray,
+) -> None:
+    for r in range(iou.shape[0]):
+        for c in range(iou.shape[1]):
+            value = 1.0 - iou[r, c]
+            if value > max_distance or (gated and not feasible[r, c]):
+                value = INFEASIBLE
+            cost[r, c] = value
 
 
 def fused_cost(
@@ -173,18 +231,45 @@ def fused_cost(
     track lost for a while may have drifted off its detection and should still be
     recoverable by how it looks.
     """
-    iou_distance = 1.0 - iou
-    # Pairs the gallery was not asked about carry inf; at weight 0 that is 0 * inf = nan,
-    # which the gate below replaces (inf is above any appearance gate).
-    with np.errstate(invalid="ignore"):
-        cost = appearance_weight * appearance + (1.0 - appearance_weight) * iou_distance
-    gate = appearance > max_appearance_distance
-    if max_iou_distance is not None:
-        gate |= iou_distance > max_iou_distance
-    if feasible is not None:
-        gate |= ~feasible
-    cost[gate] = INFEASIBLE
+    iou = np.asarray(iou, dtype=np.float64)
+    appearance = np.asarray(appearance, dtype=np.float64)
+    cost = np.empty(appearance.shape)
+    gated = feasible is not None
+    mask = feasible if feasible is not None else np.ones((1, 1), dtype=bool)
+    iou_gate = np.inf if max_iou_distance is None else float(max_iou_distance)
+    _fused_cost_kernel(
+        iou, appearance, float(appearance_weight), float(max_appearance_distance), iou_gate,
+        max_iou_distance is not None, mask, gated, cost,
+    )  # fmt: skip
     return cost
+
+
+@kernel
+def _fused_cost_kernel(
+    iou: FloatArray,
+    appearance: FloatArray,
+    weight: float,
+    max_appearance: float,
+    max_iou: float,
+    iou_gated: bool,
+    feasible: NDArray[np.bool_],
+    gated: bool,
+    cost: FloatArray,
+) -> None:
+    """``fused_cost`` into ``cost``. Pairs the gallery was not asked about carry inf; at
+    weight 0 that is 0 * inf = nan, which the appearance gate replaces (inf is above it)."""
+    for r in range(cost.shape[0]):
+        for c in range(cost.shape[1]):
+            distance = appearance[r, c]
+            iou_distance = 1.0 - iou[r, c]
+            if (
+                distance > max_appearance
+                or (iou_gated and iou_distance > max_iou)
+                or (gated and not feasible[r, c])
+            ):
+                cost[r, c] = INFEASIBLE
+            else:
+                cost[r, c] = weight * distance + (1.0 - weight) * iou_distance
 
 
 def adaptive_fused_cost(

@@ -35,11 +35,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from tracker.core.affinity import (
     INFEASIBLE,
-    box_area,
     buffered_boxes,
+    covered,
     fused_cost,
     gallery_pair_distance,
-    intersection_area,
     iou_cost,
     iou_matrix,
     reliability_cost,
@@ -1001,10 +1000,7 @@ def _occluded(boxes: NDArray[np.float64], seen: NDArray[np.float64]) -> NDArray[
     another is hidden, one in front is often suppressed by the detector's NMS (requiring the
     occluder's bottom edge to be lower cost 0.18 of mean objective at 0.2 s of coasting;
     results/loso_notes.md)."""
-    if len(seen) == 0:
-        return np.zeros(len(boxes), dtype=bool)
-    cover = intersection_area(boxes, seen) >= OCCLUSION_COVER * box_area(boxes)[:, None]
-    return np.asarray(cover.any(axis=1))
+    return covered(boxes, seen, OCCLUSION_COVER)
 
 
 def _motion_cost_without_appearance(
