@@ -23,6 +23,7 @@ from tracker.core.affinity import (
     adaptive_fused_cost,
     covered,
     fused_cost,
+    gallery_distance_matrix,
     gallery_pair_distance,
     intersection_area,
     iou_cost,
@@ -70,12 +71,12 @@ def _galleries(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
         features[rng.random(detections) < 0.3] = 0.0
     feasible = rng.random((tracks, detections)) < draw(st.sampled_from([0.5, 1.0, 0.1, 0.0]))
     rows, cols = np.nonzero(feasible)
-    return gallery, counts, features, rows, cols
+    return gallery, counts, features, rows, cols, feasible
 
 
 @given(case=_galleries())
 def test_gallery_distance_is_the_matmul_bit_for_bit(case, examples) -> None:
-    gallery, counts, features, rows, cols = case
+    gallery, counts, features, rows, cols, _ = case
     used = max(int(counts[rows].max()), 1) if len(rows) else 1
     detections, dim = features.shape
     if not len(rows):
@@ -88,6 +89,22 @@ def test_gallery_distance_is_the_matmul_bit_for_bit(case, examples) -> None:
     got = gallery_pair_distance(gallery, counts, features, rows, cols)
     want = _gallery_pair_distance_reference(gallery, counts, features, rows, cols)
     assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, want)
+
+
+@given(case=_galleries(), reverse=st.booleans())
+def test_gallery_distance_matrix_is_the_matmul_bit_for_bit(case, reverse, examples) -> None:
+    """The tracker's appearance matrix: the feasible pairs' distances (of tracks given by
+    their table rows, in any order), inf elsewhere, as the numpy code built it."""
+    gallery, counts, features, _, _, feasible = case
+    tracks = np.arange(len(gallery))[::-1].copy() if reverse else np.arange(len(gallery))
+    examples.record("gallery distance matrix == matmul", "ran")
+    want = np.full(feasible.shape, np.inf)
+    rows, cols = np.nonzero(feasible)
+    want[rows, cols] = _gallery_pair_distance_reference(
+        gallery, counts, features, tracks[rows], cols
+    )
+    got = gallery_distance_matrix(gallery, counts, features, tracks, feasible)
     np.testing.assert_array_equal(got, want)
 
 

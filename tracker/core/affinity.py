@@ -10,7 +10,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from tracker.core.gallery_kernel import exact_order_known, gallery_distance, uses_small_kernel
+from tracker.core.gallery_kernel import (
+    exact_order_known,
+    gallery_distance,
+    uses_small_kernel,
+)
+from tracker.core.gallery_kernel import gallery_distance_matrix as gallery_distance_matrix_kernel
 from tracker.core.jit import kernel
 
 FloatArray = NDArray[np.float64]
@@ -168,6 +173,32 @@ def gallery_pair_distance(
         gallery_distance(gallery, counts, features, rows, cols, used, small, out)
         return out
     return _gallery_pair_distance_numpy(gallery, counts, features, rows, cols)
+
+
+def gallery_distance_matrix(
+    gallery: NDArray[np.float32],
+    counts: NDArray[np.integer],
+    features: NDArray[np.float32],
+    tracks: NDArray[np.integer],
+    feasible: NDArray[np.bool_],
+) -> FloatArray:
+    """``(len(tracks), len(features))`` matrix of ``gallery_pair_distance`` for the pairs
+    that are ``feasible``, inf for the rest (never asked): the tracker's appearance cost.
+    One compiled call where the kernel's order is known, else the pairs through
+    ``gallery_pair_distance``."""
+    out = np.empty(feasible.shape)
+    if (
+        gallery.dtype == np.float32
+        and features.dtype == np.float32
+        and gallery.strides[2] == 4
+        and features.strides[1] == 4
+        and gallery_distance_matrix_kernel(gallery, counts, features, tracks, feasible, out)
+    ):
+        return out
+    out[:] = np.inf
+    rows, cols = np.nonzero(feasible)
+    out[rows, cols] = gallery_pair_distance(gallery, counts, features, tracks[rows], cols)
+    return out
 
 
 def _gallery_pair_distance_numpy(

@@ -38,7 +38,7 @@ from tracker.core.affinity import (
     buffered_boxes,
     covered,
     fused_cost,
-    gallery_pair_distance,
+    gallery_distance_matrix,
     iou_cost,
     iou_matrix,
     reliability_cost,
@@ -961,12 +961,9 @@ class DeepSort:
         if self.config.appearance == "ema":
             return 1.0 - (table.smooth_feature[rows] @ det_features.T).astype(np.float64)
         # Only pairs that pass the gates can match: skip the gallery for the rest.
-        appearance = np.full(feasible.shape, np.inf)
-        pair_rows, pair_cols = np.nonzero(feasible)
-        appearance[pair_rows, pair_cols] = gallery_pair_distance(
-            table.gallery, table.gallery_count, det_features, rows[pair_rows], pair_cols
+        return gallery_distance_matrix(
+            table.gallery, table.gallery_count, det_features, rows, feasible
         )
-        return appearance
 
     def _assign_iou(
         self,

@@ -71,12 +71,14 @@ def _fma_intrinsic(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
 _fma = cast(Callable[[Any, Any, Any], np.float32], _fma_intrinsic)
 
 
+@kernel
 def exact_order_known(detections: int, slots: int, dim: int) -> bool:
-    """Whether ``gallery_similarity`` reproduces numpy's matmul for a product of
+    """Whether ``gallery_distance`` reproduces numpy's matmul for a product of
     ``slots`` gallery rows with ``detections`` features of length ``dim``."""
     return detections > 1 and slots > 1 and dim <= MAX_EXACT_DIM and dim % _LANES == 0
 
 
+@kernel
 def uses_small_kernel(detections: int, slots: int, dim: int) -> bool:
     """OpenBLAS's choice of its small TN kernel for that product."""
     mn = detections * slots
@@ -164,6 +166,43 @@ def _k_blocks(dim: int) -> NDArray[np.int64]:
 
 
 @kernel
+def _packed8(
+    gallery: NDArray[np.float32],
+    track: int,
+    first: int,
+    features: NDArray[np.float32],
+    det: int,
+    ends: NDArray[np.int64],
+    out: NDArray[np.float64],
+    p: int,
+) -> None:
+    """Slots ``first .. first + 7`` of ``track`` against feature ``det`` in the packed
+    kernel's order, their largest into ``out[p]``: eight independent chains."""
+    t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = np.float32(0.0)
+    start = 0
+    for block in range(len(ends)):
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = np.float32(0.0)
+        for k in range(start, ends[block]):
+            f = features[det, k]
+            a0 = _fma(gallery[track, first, k], f, a0)
+            a1 = _fma(gallery[track, first + 1, k], f, a1)
+            a2 = _fma(gallery[track, first + 2, k], f, a2)
+            a3 = _fma(gallery[track, first + 3, k], f, a3)
+            a4 = _fma(gallery[track, first + 4, k], f, a4)
+            a5 = _fma(gallery[track, first + 5, k], f, a5)
+            a6 = _fma(gallery[track, first + 6, k], f, a6)
+            a7 = _fma(gallery[track, first + 7, k], f, a7)
+        if block == 0:
+            t0, t1, t2, t3, t4, t5, t6, t7 = a0, a1, a2, a3, a4, a5, a6, a7
+        else:
+            t0, t1, t2, t3 = t0 + a0, t1 + a1, t2 + a2, t3 + a3
+            t4, t5, t6, t7 = t4 + a4, t5 + a5, t6 + a6, t7 + a7
+        start = ends[block]
+    best = _larger(_larger(_larger(out[p], t0), t1), _larger(t2, t3))
+    out[p] = _larger(_larger(best, _larger(t4, t5)), _larger(t6, t7))
+
+
+@kernel
 def _larger(best: Any, value: Any) -> Any:
     """``max`` as numpy's: a nan wins and stays."""
     return value if value > best or value != value else best
@@ -215,9 +254,14 @@ def gallery_distance(
                     out[p] = _larger(out[p], value)
         else:
             # The packed kernel: one fused chain along each K block per element, the
-            # blocks' sums added in turn; four slots at a time, four chains in flight.
+            # blocks' sums added in turn; eight (then four) slots at a time, so that many
+            # chains are in flight.
+            octets = count - count % 8
             quads = count - count % 4
-            for first in range(0, quads, 4):
+            for first in range(0, octets, 8):
+                for p in range(group, end):
+                    _packed8(gallery, track, first, features, cols[p], ends, out, p)
+            for first in range(octets, quads, 4):
                 for p in range(group, end):
                     det = cols[p]
                     t0 = t1 = t2 = t3 = np.float32(0.0)
@@ -252,3 +296,52 @@ def gallery_distance(
         group = end
     for p in range(len(rows)):
         out[p] = 1.0 - out[p]
+
+
+@kernel
+def gallery_distance_matrix(
+    gallery: NDArray[np.float32],
+    counts: NDArray[np.integer],
+    features: NDArray[np.float32],
+    tracks: NDArray[np.integer],
+    feasible: NDArray[np.bool_],
+    out: NDArray[np.float64],
+) -> bool:
+    """``out[r, c]`` = ``gallery_distance`` of track ``tracks[r]`` and feature ``c`` where
+    ``feasible[r, c]``, inf elsewhere: the matrix ``gallery_pair_distance`` fills for the
+    tracker, without building the pair lists in numpy. Returns False, leaving ``out``
+    alone, when the summation order of numpy's matmul for this product is not known
+    (``exact_order_known``; the caller then takes numpy's path)."""
+    n_rows, n_cols = feasible.shape
+    slots = 1
+    pairs = 0
+    for r in range(n_rows):
+        for c in range(n_cols):
+            if feasible[r, c]:
+                pairs += 1
+                slots = max(slots, counts[tracks[r]])
+    if pairs == 0:
+        out[:] = np.inf
+        return True
+    if not exact_order_known(n_cols, slots, features.shape[1]):
+        return False
+    rows = np.empty(pairs, np.int64)
+    cols = np.empty(pairs, np.int64)
+    p = 0
+    for r in range(n_rows):
+        for c in range(n_cols):
+            if feasible[r, c]:
+                rows[p] = tracks[r]
+                cols[p] = c
+                p += 1
+    distance = np.empty(pairs)
+    small = uses_small_kernel(n_cols, slots, features.shape[1])
+    gallery_distance(gallery, counts, features, rows, cols, slots, small, distance)
+    out[:] = np.inf
+    p = 0
+    for r in range(n_rows):
+        for c in range(n_cols):
+            if feasible[r, c]:
+                out[r, c] = distance[p]
+                p += 1
+    return True
