@@ -161,13 +161,7 @@ def gallery_pair_distance(
         return np.zeros(0)
     used = max(int(counts[rows].max()), 1)
     detections, dim = features.shape
-    if (
-        gallery.dtype == np.float32
-        and features.dtype == np.float32
-        and gallery.strides[2] == 4
-        and features.strides[1] == 4
-        and exact_order_known(detections, used, dim)
-    ):
+    if _kernel_layout(gallery, features) and exact_order_known(detections, used, dim):
         out = np.empty(len(rows))
         small = uses_small_kernel(detections, used, dim)
         gallery_distance(gallery, counts, features, rows, cols, used, small, out)
@@ -187,18 +181,25 @@ def gallery_distance_matrix(
     One compiled call where the kernel's order is known, else the pairs through
     ``gallery_pair_distance``."""
     out = np.empty(feasible.shape)
-    if (
-        gallery.dtype == np.float32
-        and features.dtype == np.float32
-        and gallery.strides[2] == 4
-        and features.strides[1] == 4
-        and gallery_distance_matrix_kernel(gallery, counts, features, tracks, feasible, out)
+    if _kernel_layout(gallery, features) and gallery_distance_matrix_kernel(
+        gallery, counts, features, tracks, feasible, out
     ):
         return out
     out[:] = np.inf
     rows, cols = np.nonzero(feasible)
     out[rows, cols] = gallery_pair_distance(gallery, counts, features, tracks[rows], cols)
     return out
+
+
+def _kernel_layout(gallery: NDArray[np.floating], features: NDArray[np.floating]) -> bool:
+    """Whether the gallery kernel can read these arrays: float32, features contiguous along
+    their length (it reads them by address)."""
+    return (
+        gallery.dtype == np.float32
+        and features.dtype == np.float32
+        and gallery.strides[2] == 4
+        and features.strides[1] == 4
+    )
 
 
 def _gallery_pair_distance_numpy(
