@@ -146,6 +146,106 @@ def _small_dot_intrinsic(
 _small_dot = cast(Callable[[Any, Any, int, bool], np.float32], _small_dot_intrinsic)
 
 
+def _transpose_masks() -> list[tuple[int, list[int], list[int]]]:
+    """Shuffles that transpose 16 vectors of 16 lanes in four stages, each swapping one bit
+    of the vector index with the same bit of the lane index: ``(bit, low_mask, high_mask)``
+    for pairs of vectors ``(v, v | bit)``. Checked here by following every element."""
+    stages = []
+    vectors = [[(row, lane) for lane in range(_LANES)] for row in range(_LANES)]
+    for bit in (1, 2, 4, 8):
+        low = [lane if not lane & bit else _LANES + (lane ^ bit) for lane in range(_LANES)]
+        high = [lane ^ bit if not lane & bit else _LANES + lane for lane in range(_LANES)]
+        stages.append((bit, low, high))
+        for v in range(_LANES):
+            if v & bit:
+                continue
+            both = vectors[v] + vectors[v | bit]
+            vectors[v], vectors[v | bit] = [both[m] for m in low], [both[m] for m in high]
+    expected = [[(lane, column) for lane in range(_LANES)] for column in range(_LANES)]
+    if vectors != expected:
+        raise RuntimeError("the 16 x 16 transpose's shuffles are wrong")
+    return stages
+
+
+_TRANSPOSE = _transpose_masks()
+
+
+@intrinsic
+def _packed16_intrinsic(
+    typingctx: Any, row_address: Any, slot_stride: Any, f_address: Any, start: Any, stop: Any,
+    out_address: Any,
+) -> Any:  # fmt: skip
+    """The packed kernel's order for 16 slots at once: ``out[l]`` = the fused chain of
+    products ``k = start .. stop - 1`` of slot ``l`` (at ``row_address + l * slot_stride``)
+    with the feature at ``f_address``, as 16 float32 written to ``out_address``. Lanes are
+    slots: each 16 x 16 block of the slots' rows is transposed in registers, then one
+    vector fused multiply-add per ``k`` with the feature's ``k``-th value broadcast, so each
+    lane's chain runs in ``k`` order, as OpenBLAS's. ``stop - start`` must be a multiple of
+    16."""
+    signature = types.void(
+        types.uintp, types.intp, types.uintp, types.intp, types.intp, types.uintp
+    )
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        row_address, slot_stride, f_address, start, stop, out_address = args
+        f32 = ir.FloatType()
+        i32 = ir.IntType(32)
+        vector = ir.VectorType(f32, _LANES)
+        pointer = vector.as_pointer()
+        index_type = start.type
+        fma = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vector, [vector] * 3), f"llvm.fma.v{_LANES}f32"
+        )
+        zero = ir.Constant(vector, [0.0] * _LANES)
+        entry = builder.block
+        loop = builder.append_basic_block("packed.loop")
+        done = builder.append_basic_block("packed.done")
+        builder.cbranch(builder.icmp_signed("<", start, stop), loop, done)
+        builder.position_at_end(loop)
+        k = builder.phi(index_type)
+        acc = builder.phi(vector)
+        k.add_incoming(start, entry)
+        acc.add_incoming(zero, entry)
+        offset = builder.mul(k, index_type(4))
+        rows = []
+        for lane in range(_LANES):
+            address = builder.add(
+                builder.add(row_address, offset), builder.mul(slot_stride, index_type(lane))
+            )
+            rows.append(builder.load(builder.inttoptr(address, pointer), align=4))
+        for bit, low, high in _TRANSPOSE:
+            for v in range(_LANES):
+                if v & bit:
+                    continue
+                a, b = rows[v], rows[v | bit]
+                rows[v] = builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(i32, 16), low))
+                rows[v | bit] = builder.shuffle_vector(
+                    a, b, ir.Constant(ir.VectorType(i32, 16), high)
+                )
+        features = builder.load(builder.inttoptr(builder.add(f_address, offset), pointer), align=4)
+        current = acc
+        for column in range(_LANES):
+            splat = builder.shuffle_vector(
+                features, features, ir.Constant(ir.VectorType(i32, 16), [column] * _LANES)
+            )
+            current = builder.call(fma, [rows[column], splat, current])
+        following = builder.add(k, index_type(_LANES))
+        k.add_incoming(following, loop)
+        acc.add_incoming(current, loop)
+        builder.cbranch(builder.icmp_signed("<", following, stop), loop, done)
+        builder.position_at_end(done)
+        result = builder.phi(vector)
+        result.add_incoming(zero, entry)
+        result.add_incoming(current, loop)
+        builder.store(result, builder.inttoptr(out_address, pointer), align=4)
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+_packed16 = cast(Callable[[Any, int, Any, int, int, Any], None], _packed16_intrinsic)
+
+
 @kernel
 def _k_blocks(dim: int) -> NDArray[np.int64]:
     """Ends of the packed kernel's ``K`` blocks (OpenBLAS's split: ``GEMM_Q`` while at
@@ -232,6 +332,15 @@ def gallery_distance(
     g_address, f_address = gallery.ctypes.data, features.ctypes.data
     g_track, g_slot, f_row = gallery.strides[0], gallery.strides[1], features.strides[0]
     ends = _k_blocks(dim)
+    # 16 slots at a time (_packed16) where every K block is whole 16-float chunks.
+    aligned_blocks = True
+    block_start = 0
+    for block in range(len(ends)):
+        aligned_blocks = aligned_blocks and (ends[block] - block_start) % _LANES == 0
+        block_start = ends[block]
+    scratch = np.empty(_LANES, np.float32)
+    scratch_address = scratch.ctypes.data
+    sums = np.empty(_LANES, np.float32)
     # Pairs come sorted by track (np.nonzero): each group of one track's pairs reads every
     # gallery slot once, while it is in L1, for all of its detections.
     group = 0
@@ -256,9 +365,27 @@ def gallery_distance(
             # The packed kernel: one fused chain along each K block per element, the
             # blocks' sums added in turn; eight (then four) slots at a time, so that many
             # chains are in flight.
+            sixteens = count - count % _LANES if aligned_blocks else 0
             octets = count - count % 8
             quads = count - count % 4
-            for first in range(0, octets, 8):
+            for first in range(0, sixteens, _LANES):
+                for p in range(group, end):
+                    feature = f_address + np.uintp(cols[p] * f_row)
+                    block_start = 0
+                    for block in range(len(ends)):
+                        _packed16(
+                            row + np.uintp(first * g_slot), g_slot, feature, block_start,
+                            ends[block], scratch_address,
+                        )  # fmt: skip
+                        for lane in range(_LANES):
+                            if block == 0:
+                                sums[lane] = scratch[lane]
+                            else:
+                                sums[lane] = sums[lane] + scratch[lane]
+                        block_start = ends[block]
+                    for lane in range(_LANES):
+                        out[p] = _larger(out[p], sums[lane])
+            for first in range(sixteens, octets, 8):
                 for p in range(group, end):
                     _packed8(gallery, track, first, features, cols[p], ends, out, p)
             for first in range(octets, quads, 4):
