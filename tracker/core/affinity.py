@@ -10,6 +10,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from tracker.core.gallery_kernel import (
+    exact_order_known,
+    gallery_distance,
+    uses_small_kernel,
+)
+from tracker.core.gallery_kernel import gallery_distance_matrix as gallery_distance_matrix_kernel
+from tracker.core.jit import kernel
+
 FloatArray = NDArray[np.float64]
 
 #: Cost of a pair that must never be matched.
@@ -19,21 +27,9 @@ INFEASIBLE = 1e5
 def intersection_area(a: FloatArray, b: FloatArray) -> FloatArray:
     """Area shared by every box of ``a`` with every box of ``b`` (both ``(N, 4)`` xyxy float64,
     neither empty), ``(len(a), len(b))``; a fresh array the caller may write into."""
-    # Per coordinate, as (N, 1) against (1, M) columns: broadcasting over the last axis of a
-    # (N, M, 2) block ran ~2.5x slower at 110 x 50 boxes (the crowd), same at a dozen.
-    at, bt = a.T[:, :, None], b.T[:, None, :]
-    intersection = _axis_overlap(at, bt, 0, 2)
-    intersection *= _axis_overlap(at, bt, 1, 3)
-    return intersection
-
-
-def _axis_overlap(at: FloatArray, bt: FloatArray, low: int, high: int) -> FloatArray:
-    """Length shared along one axis (coordinates ``low`` / ``high`` of the transposed boxes,
-    ``(4, N, 1)`` against ``(4, 1, M)``), clipped at 0."""
-    overlap = np.minimum(at[high], bt[high])
-    overlap -= np.maximum(at[low], bt[low])
-    np.maximum(overlap, 0.0, out=overlap)
-    return overlap
+    out = np.empty((len(a), len(b)))
+    _intersection_kernel(a, b, out)
+    return out
 
 
 def box_area(boxes: FloatArray) -> FloatArray:
@@ -41,18 +37,72 @@ def box_area(boxes: FloatArray) -> FloatArray:
 
 
 def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
-    """Intersection over union of every box in ``a`` with every box in ``b`` (xyxy)."""
+    """Intersection over union of every box in ``a`` with every box in ``b`` (xyxy); 0 where
+    the union has no area."""
     a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
     b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    intersection = intersection_area(a, b)
-    union = box_area(a)[:, None] + box_area(b)[None, :]
-    union -= intersection
-    if union.min() > 0:  # the tracker's boxes always have an area: one reduction, no mask
-        intersection /= union
-        return intersection
-    return np.divide(intersection, union, out=np.zeros_like(intersection), where=union > 0)
+    out = np.empty((len(a), len(b)))
+    _iou_kernel(a, b, out)
+    return out
+
+
+def covered(boxes: FloatArray, others: FloatArray, share: float) -> NDArray[np.bool_]:
+    """Per box of ``boxes`` (xyxy): whether a box of ``others`` covers at least ``share`` of
+    its area (intersection over the box's own area, as ``intersection_area`` and
+    ``box_area`` give them)."""
+    out = np.zeros(len(boxes), dtype=bool)
+    _covered_kernel(boxes, others, float(share), out)
+    return out
+
+
+@kernel
+def _covered_kernel(
+    boxes: FloatArray, others: FloatArray, share: float, out: NDArray[np.bool_]
+) -> None:
+    for i in range(boxes.shape[0]):
+        need = share * ((boxes[i, 2] - boxes[i, 0]) * (boxes[i, 3] - boxes[i, 1]))
+        for j in range(others.shape[0]):
+            width = _overlap(boxes[i, 0], boxes[i, 2], others[j, 0], others[j, 2])
+            if width * _overlap(boxes[i, 1], boxes[i, 3], others[j, 1], others[j, 3]) >= need:
+                out[i] = True
+                break
+
+
+@kernel
+def _maximum(a: float, b: float) -> float:
+    """``np.maximum``: a nan on either side wins."""
+    if a != a:
+        return a
+    return a if b <= a else b
+
+
+@kernel
+def _overlap(a_low: float, a_high: float, b_low: float, b_high: float) -> float:
+    """Length two intervals share, clipped at 0 (a nan stays)."""
+    overlap = _minimum(a_high, b_high) - _maximum(a_low, b_low)
+    return 0.0 if overlap < 0.0 else overlap
+
+
+@kernel
+def _intersection_kernel(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
+    for i in range(a.shape[0]):
+        for j in range(b.shape[0]):
+            width = _overlap(a[i, 0], a[i, 2], b[j, 0], b[j, 2])
+            out[i, j] = width * _overlap(a[i, 1], a[i, 3], b[j, 1], b[j, 3])
+
+
+@kernel
+def _iou_kernel(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
+    """``iou_matrix`` into ``out``, each element as the numpy code computed it: the two
+    overlaps' product over ``(area_a + area_b) - intersection``."""
+    for i in range(a.shape[0]):
+        area_a = (a[i, 2] - a[i, 0]) * (a[i, 3] - a[i, 1])
+        for j in range(b.shape[0]):
+            width = _overlap(a[i, 0], a[i, 2], b[j, 0], b[j, 2])
+            intersection = width * _overlap(a[i, 1], a[i, 3], b[j, 1], b[j, 3])
+            area_b = (b[j, 2] - b[j, 0]) * (b[j, 3] - b[j, 1])
+            union = (area_a + area_b) - intersection
+            out[i, j] = intersection / union if union > 0.0 else 0.0
 
 
 def buffered_boxes(boxes: FloatArray, buffer: float) -> FloatArray:
@@ -102,17 +152,65 @@ def gallery_pair_distance(
     until it is full). An empty gallery is infinitely far from everything.
 
     The tracker asks only for pairs that pass the motion and class gates, typically a few
-    per track. Gathering each pair's gallery (``gallery[rows]``) would copy ``P x B x D``
-    floats; instead the gallery rows of the tracks concerned are multiplied in place (a
-    view) with every detection's feature, one batched matrix product, and the pairs are
-    read off it. Measured against packing each track's detections into a padded block
-    (the previous way): fewer numpy calls and a better-shaped product, 10-15% faster on
-    MOT17-09 (few pairs) and in a 100-person crowd (~400 pairs, up to ~30 per track);
-    float32 sums come out in a different order (differences ~1e-7), result files are
-    identical.
+    per track: a compiled kernel (``gallery_kernel``) computes just their dot products,
+    summed in the order the batched ``numpy.matmul`` this replaced summed them, so results
+    keep their bits. Shapes for which that order is not known (one detection or one slot,
+    other dtypes or layouts) take the matmul (``_gallery_pair_distance_numpy``).
     """
     if len(rows) == 0:
         return np.zeros(0)
+    used = max(int(counts[rows].max()), 1)
+    detections, dim = features.shape
+    if _kernel_layout(gallery, features) and exact_order_known(detections, used, dim):
+        out = np.empty(len(rows))
+        small = uses_small_kernel(detections, used, dim)
+        gallery_distance(gallery, counts, features, rows, cols, used, small, out)
+        return out
+    return _gallery_pair_distance_numpy(gallery, counts, features, rows, cols)
+
+
+def gallery_distance_matrix(
+    gallery: NDArray[np.float32],
+    counts: NDArray[np.integer],
+    features: NDArray[np.float32],
+    tracks: NDArray[np.integer],
+    feasible: NDArray[np.bool_],
+) -> FloatArray:
+    """``(len(tracks), len(features))`` matrix of ``gallery_pair_distance`` for the pairs
+    that are ``feasible``, inf for the rest (never asked): the tracker's appearance cost.
+    One compiled call where the kernel's order is known, else the pairs through
+    ``gallery_pair_distance``."""
+    out = np.empty(feasible.shape)
+    if _kernel_layout(gallery, features) and gallery_distance_matrix_kernel(
+        gallery, counts, features, tracks, feasible, out
+    ):
+        return out
+    out[:] = np.inf
+    rows, cols = np.nonzero(feasible)
+    out[rows, cols] = gallery_pair_distance(gallery, counts, features, tracks[rows], cols)
+    return out
+
+
+def _kernel_layout(gallery: NDArray[np.floating], features: NDArray[np.floating]) -> bool:
+    """Whether the gallery kernel can read these arrays: float32, features contiguous along
+    their length (it reads them by address)."""
+    return (
+        gallery.dtype == np.float32
+        and features.dtype == np.float32
+        and gallery.strides[2] == 4
+        and features.strides[1] == 4
+    )
+
+
+def _gallery_pair_distance_numpy(
+    gallery: NDArray[np.float32],
+    counts: NDArray[np.integer],
+    features: NDArray[np.float32],
+    rows: NDArray[np.integer],
+    cols: NDArray[np.integer],
+) -> FloatArray:
+    """``gallery_pair_distance`` by one batched matmul of the gallery rows of the tracks
+    concerned (a view) with every detection's feature, the pairs read off it."""
     low, high = int(rows.min()), int(rows.max()) + 1
     valid = counts[rows]
     used = max(int(valid.max()), 1)
@@ -126,12 +224,28 @@ def iou_cost(
 ) -> FloatArray:
     """``1 - IoU``, with pairs beyond ``max_distance`` or not ``feasible`` set to
     ``INFEASIBLE``: the cost of the IoU-only stages and of motion-only tracking."""
-    cost = 1.0 - iou
-    gate = cost > max_distance
-    if feasible is not None:
-        gate |= ~feasible
-    cost[gate] = INFEASIBLE
+    iou = np.asarray(iou, dtype=np.float64)
+    cost = np.empty(iou.shape)
+    gated = feasible is not None
+    mask = feasible if feasible is not None else np.ones((1, 1), dtype=bool)
+    _iou_cost_kernel(iou, float(max_distance), mask, gated, cost)
     return cost
+
+
+@kernel
+def _iou_cost_kernel(
+    iou: FloatArray,
+    max_distance: float,
+    feasible: NDArray[np.bool_],
+    gated: bool,
+    cost: FloatArray,
+) -> None:
+    for r in range(iou.shape[0]):
+        for c in range(iou.shape[1]):
+            value = 1.0 - iou[r, c]
+            if value > max_distance or (gated and not feasible[r, c]):
+                value = INFEASIBLE
+            cost[r, c] = value
 
 
 def fused_cost(
@@ -149,33 +263,45 @@ def fused_cost(
     track lost for a while may have drifted off its detection and should still be
     recoverable by how it looks.
     """
-    iou_distance = 1.0 - iou
-    # Pairs the gallery was not asked about carry inf; at weight 0 that is 0 * inf = nan,
-    # which the gate below replaces (inf is above any appearance gate).
-    with np.errstate(invalid="ignore"):
-        cost = appearance_weight * appearance + (1.0 - appearance_weight) * iou_distance
-    gate = appearance > max_appearance_distance
-    if max_iou_distance is not None:
-        gate |= iou_distance > max_iou_distance
-    if feasible is not None:
-        gate |= ~feasible
-    cost[gate] = INFEASIBLE
+    iou = np.asarray(iou, dtype=np.float64)
+    appearance = np.asarray(appearance, dtype=np.float64)
+    cost = np.empty(appearance.shape)
+    gated = feasible is not None
+    mask = feasible if feasible is not None else np.ones((1, 1), dtype=bool)
+    iou_gate = np.inf if max_iou_distance is None else float(max_iou_distance)
+    _fused_cost_kernel(
+        iou, appearance, float(appearance_weight), float(max_appearance_distance), iou_gate,
+        max_iou_distance is not None, mask, gated, cost,
+    )  # fmt: skip
     return cost
 
 
-def _margin(distance: FloatArray, axis: int) -> FloatArray:
-    """Second-smallest minus smallest along ``axis`` (``inf`` with fewer than two finite)."""
-    if distance.shape[axis] < 2:
-        shape = list(distance.shape)
-        shape[axis] = 1
-        return np.full(shape, np.inf)
-    two = np.partition(distance, 1, axis=axis)
-    first, second = (two[:, :1], two[:, 1:2]) if axis == 1 else (two[:1], two[1:2])
-    with np.errstate(invalid="ignore"):
-        margin = second - first  # sorted, so >= 0; nan where both are inf
-    margin[np.isnan(margin)] = np.inf
-    margin[~np.isfinite(first)] = 0.0
-    return margin
+@kernel
+def _fused_cost_kernel(
+    iou: FloatArray,
+    appearance: FloatArray,
+    weight: float,
+    max_appearance: float,
+    max_iou: float,
+    iou_gated: bool,
+    feasible: NDArray[np.bool_],
+    gated: bool,
+    cost: FloatArray,
+) -> None:
+    """``fused_cost`` into ``cost``. Pairs the gallery was not asked about carry inf; at
+    weight 0 that is 0 * inf = nan, which the appearance gate replaces (inf is above it)."""
+    for r in range(cost.shape[0]):
+        for c in range(cost.shape[1]):
+            distance = appearance[r, c]
+            iou_distance = 1.0 - iou[r, c]
+            if (
+                distance > max_appearance
+                or (iou_gated and iou_distance > max_iou)
+                or (gated and not feasible[r, c])
+            ):
+                cost[r, c] = INFEASIBLE
+            else:
+                cost[r, c] = weight * distance + (1.0 - weight) * iou_distance
 
 
 def adaptive_fused_cost(
@@ -206,19 +332,132 @@ def adaptive_fused_cost(
     (same person or not), so IoU decides there too, instead of appearance refusing a pair
     that overlaps its track well by a hair, or accepting it by one.
     """
-    distance = np.where(feasible, appearance, np.inf) if feasible is not None else appearance
-    margin = np.minimum(_margin(distance, 1), _margin(distance, 0))
-    if gate_margin:
-        with np.errstate(invalid="ignore"):  # inf - inf: pairs the gallery was not asked
-            np.minimum(margin, np.abs(appearance - max_appearance_distance), out=margin)
-    weight = np.clip(margin / separation, min_weight, 1.0)
-    bounded = np.minimum(appearance, 2.0)  # cosine distances are at most 2; inf = no gallery
-    cost = weight * (bounded / max_appearance_distance) + (1.0 - weight) * (
-        (1.0 - iou) / max_iou_distance
-    )
-    if feasible is not None:
-        cost[~feasible] = INFEASIBLE
+    cost, _, _ = reliability_cost(
+        iou, appearance, feasible, None, max_appearance_distance, max_iou_distance, separation,
+        min_weight=min_weight, gate_margin=gate_margin,
+    )  # fmt: skip
     return cost
+
+
+def reliability_cost(
+    iou: FloatArray,
+    appearance: FloatArray,
+    feasible: NDArray[np.bool_] | None,
+    has_appearance: NDArray[np.bool_] | None,
+    max_appearance_distance: float,
+    max_iou_distance: float,
+    separation: float,
+    *,
+    min_weight: float = 0.0,
+    gate_margin: bool = False,
+) -> tuple[FloatArray, int, int]:
+    """``adaptive_fused_cost`` and ``separation_evidence`` of the same pairs in one compiled
+    pass (the ``reliability`` fusion needs both every frame): ``(cost, decisive, judged)``.
+    ``feasible`` / ``has_appearance`` ``None``: all pairs / all detections."""
+    iou = np.asarray(iou, dtype=np.float64)
+    appearance = np.asarray(appearance, dtype=np.float64)
+    rows, cols = appearance.shape
+    all_feasible = feasible is None
+    if feasible is None:
+        feasible = np.ones((rows, cols), dtype=bool)
+    if has_appearance is None:
+        has_appearance = np.ones(cols, dtype=bool)
+    cost = np.empty((rows, cols))
+    decisive, judged = _reliability_kernel(
+        iou, appearance, feasible, has_appearance, float(max_appearance_distance),
+        float(max_iou_distance), float(separation), float(min_weight), gate_margin,
+        not all_feasible, cost,
+    )  # fmt: skip
+    return cost, int(decisive), int(judged)
+
+
+@kernel
+def _two_smallest(first: float, second: float, value: float) -> tuple[float, float]:
+    """The two smallest of ``first <= second`` and ``value`` (``np.partition``'s first two;
+    a repeated value counts twice)."""
+    if value < first:
+        return value, first
+    if value < second:
+        return first, value
+    return first, second
+
+
+@kernel
+def _minimum(a: float, b: float) -> float:
+    """``np.minimum``: a nan on either side wins."""
+    if a != a:
+        return a
+    return a if b >= a else b
+
+
+@kernel
+def _gap(first: float, second: float) -> float:
+    """``_margin`` of the numpy code: second minus first, inf where both are inf, 0 where
+    nothing is finite."""
+    if not np.isfinite(first):
+        return 0.0
+    margin = second - first
+    return np.inf if np.isnan(margin) else margin
+
+
+@kernel
+def _reliability_kernel(
+    iou: FloatArray,
+    appearance: FloatArray,
+    feasible: NDArray[np.bool_],
+    has_appearance: NDArray[np.bool_],
+    max_appearance: float,
+    max_iou: float,
+    separation: float,
+    min_weight: float,
+    gate_margin: bool,
+    gated: bool,
+    cost: FloatArray,
+) -> tuple[int, int]:
+    """``reliability_cost`` into ``cost``; returns ``(decisive, judged)``. The arithmetic is
+    the numpy formulas' (``adaptive_fused_cost``), element by element, in their order."""
+    rows, cols = appearance.shape
+    row_margin = np.full(rows, np.inf)
+    col_first = np.full(cols, np.inf)
+    col_second = np.full(cols, np.inf)
+    decisive = judged = 0
+    for r in range(rows):
+        first = second = np.inf  # over feasible pairs: the cost's margins
+        usable_first = usable_second = np.inf  # over pairs with a feature: the evidence
+        for c in range(cols):
+            if not feasible[r, c]:
+                continue
+            value = appearance[r, c]
+            first, second = _two_smallest(first, second, value)
+            col_first[c], col_second[c] = _two_smallest(col_first[c], col_second[c], value)
+            if has_appearance[c]:
+                usable_first, usable_second = _two_smallest(usable_first, usable_second, value)
+        if cols >= 2:
+            row_margin[r] = _gap(first, second)
+            if usable_first <= max_appearance and np.isfinite(usable_second):
+                judged += 1
+                if usable_second - usable_first >= separation:
+                    decisive += 1
+    for r in range(rows):
+        for c in range(cols):
+            if gated and not feasible[r, c]:
+                cost[r, c] = INFEASIBLE
+                continue
+            margin = row_margin[r]
+            if rows >= 2:
+                column = _gap(col_first[c], col_second[c])
+                margin = _minimum(margin, column)
+            value = appearance[r, c]
+            if gate_margin:
+                margin = _minimum(margin, abs(value - max_appearance))
+            weight = margin / separation
+            weight = min_weight if weight < min_weight else weight
+            weight = 1.0 if weight > 1.0 else weight
+            bounded = _minimum(value, 2.0)
+            cost[r, c] = weight * (bounded / max_appearance) + (1.0 - weight) * (
+                (1.0 - iou[r, c]) / max_iou
+            )
+    return decisive, judged
 
 
 def separation_evidence(
@@ -235,12 +474,8 @@ def separation_evidence(
     appearance had a choice to make. Decisive: of those, the ones whose second candidate is
     at least ``separation`` further away than the first. Detections without a feature row
     (``has_appearance`` False, the skipped ones) are no evidence either way."""
-    if appearance.shape[1] < 2:
-        return 0, 0
-    usable = feasible if has_appearance is None else feasible & has_appearance[None, :]
-    distance = np.where(usable, appearance, np.inf)
-    two = np.partition(distance, 1, axis=1)[:, :2]
-    judged = (two[:, 0] <= max_appearance_distance) & np.isfinite(two[:, 1])
-    with np.errstate(invalid="ignore"):
-        decisive = judged & (two[:, 1] - two[:, 0] >= separation)
-    return int(decisive.sum()), int(judged.sum())
+    _, decisive, judged = reliability_cost(
+        np.zeros(np.shape(appearance)), appearance, feasible, has_appearance,
+        max_appearance_distance, 1.0, separation,
+    )  # fmt: skip
+    return decisive, judged

@@ -35,15 +35,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from tracker.core.affinity import (
     INFEASIBLE,
-    adaptive_fused_cost,
-    box_area,
     buffered_boxes,
+    covered,
     fused_cost,
-    gallery_pair_distance,
-    intersection_area,
+    gallery_distance_matrix,
     iou_cost,
     iou_matrix,
-    separation_evidence,
+    reliability_cost,
 )
 from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
 from tracker.core.detections import Detections, InvalidDetectionsError
@@ -918,14 +916,10 @@ class DeepSort:
                 has_appearance = (
                     None if frame.has_appearance is None else frame.has_appearance[cols]
                 )
-                cost = adaptive_fused_cost(
-                    match_iou, appearance, cfg.appearance_gate, self._max_iou_distance,
-                    APPEARANCE_SEPARATION, sub_feasible, min_weight=self._reliability(),
-                    gate_margin=True,
-                )  # fmt: skip
-                decisive, judged = separation_evidence(
-                    appearance, sub_feasible, has_appearance, cfg.appearance_gate,
-                    APPEARANCE_SEPARATION,
+                cost, decisive, judged = reliability_cost(
+                    match_iou, appearance, sub_feasible, has_appearance, cfg.appearance_gate,
+                    self._max_iou_distance, APPEARANCE_SEPARATION,
+                    min_weight=self._reliability(), gate_margin=True,
                 )  # fmt: skip
                 self._decisive += decisive
                 self._judged += judged
@@ -967,12 +961,9 @@ class DeepSort:
         if self.config.appearance == "ema":
             return 1.0 - (table.smooth_feature[rows] @ det_features.T).astype(np.float64)
         # Only pairs that pass the gates can match: skip the gallery for the rest.
-        appearance = np.full(feasible.shape, np.inf)
-        pair_rows, pair_cols = np.nonzero(feasible)
-        appearance[pair_rows, pair_cols] = gallery_pair_distance(
-            table.gallery, table.gallery_count, det_features, rows[pair_rows], pair_cols
+        return gallery_distance_matrix(
+            table.gallery, table.gallery_count, det_features, rows, feasible
         )
-        return appearance
 
     def _assign_iou(
         self,
@@ -1006,10 +997,7 @@ def _occluded(boxes: NDArray[np.float64], seen: NDArray[np.float64]) -> NDArray[
     another is hidden, one in front is often suppressed by the detector's NMS (requiring the
     occluder's bottom edge to be lower cost 0.18 of mean objective at 0.2 s of coasting;
     results/loso_notes.md)."""
-    if len(seen) == 0:
-        return np.zeros(len(boxes), dtype=bool)
-    cover = intersection_area(boxes, seen) >= OCCLUSION_COVER * box_area(boxes)[:, None]
-    return np.asarray(cover.any(axis=1))
+    return covered(boxes, seen, OCCLUSION_COVER)
 
 
 def _motion_cost_without_appearance(
