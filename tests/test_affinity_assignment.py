@@ -11,7 +11,7 @@ from tracker.core.affinity import (
     INFEASIBLE,
     cosine_distance,
     fused_cost,
-    gallery_pair_distance,
+    gallery_distance,
     iou_cost,
     iou_matrix,
     l2_normalize,
@@ -47,11 +47,14 @@ def test_gallery_distance_is_the_nearest_valid_gallery_entry() -> None:
     gallery = l2_normalize(rng.normal(size=(4 * 5, 16))).reshape(4, 5, 16)
     counts = np.array([5, 1, 3, 0])
     dets = l2_normalize(rng.normal(size=(6, 16)))
-    rows, cols = np.divmod(np.arange(4 * 6), 6)  # every track/detection pair
-    distance = gallery_pair_distance(gallery, counts, dets, rows, cols).reshape(4, 6)
-    for t in range(3):
+    tracks = np.array([2, 0, 1, 3])  # any rows of the table, in any order
+    feasible = np.ones((4, 6), dtype=bool)
+    feasible[1, 4] = False
+    distance = gallery_distance(gallery, counts, dets, tracks, feasible)
+    for i, t in enumerate(tracks[:3]):
         expected = cosine_distance(gallery[t, : counts[t]], dets).min(axis=0)
-        np.testing.assert_allclose(distance[t], expected, rtol=1e-5)
+        expected[~feasible[i]] = np.inf  # not asked: never matched
+        np.testing.assert_allclose(distance[i], expected, rtol=1e-5)
     assert np.all(distance[3] == np.inf)  # an empty gallery matches nothing
 
 

@@ -6,9 +6,9 @@ including the edges (empty, one row or column, inf distances, nothing feasible),
 equality: the tracker's result files are pinned byte for byte
 (tests/test_results_unchanged.py). Properties print how many examples ran.
 
-The gallery distance's reference is numpy's float32 matmul, whose sums are OpenBLAS's; the
-kernel sums in the order OpenBLAS's SkylakeX sgemm kernels do (tracker/core/gallery_kernel).
-On a machine whose BLAS sums otherwise this test fails, as the pinned result files would.
+The gallery distance is the exception: its reference is numpy's float32 matmul, whose order
+of summation is the BLAS's choice per CPU, and the kernel's dot product lets the compiler
+choose too (``tracker.core.jit.dot``), so the two agree to float32 rounding, not bit for bit.
 """
 
 from __future__ import annotations
@@ -23,15 +23,13 @@ from tracker.core.affinity import (
     adaptive_fused_cost,
     covered,
     fused_cost,
-    gallery_distance_matrix,
-    gallery_pair_distance,
+    gallery_distance,
     intersection_area,
     iou_cost,
     iou_matrix,
     reliability_cost,
     separation_evidence,
 )
-from tracker.core.gallery_kernel import exact_order_known, uses_small_kernel
 
 
 def _gallery_pair_distance_reference(
@@ -74,57 +72,45 @@ def _galleries(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
     return gallery, counts, features, rows, cols, feasible
 
 
-@given(case=_galleries())
-def test_gallery_distance_is_the_matmul_bit_for_bit(case, examples) -> None:
-    gallery, counts, features, rows, cols, _ = case
-    used = max(int(counts[rows].max()), 1) if len(rows) else 1
-    detections, dim = features.shape
-    if not len(rows):
-        path = "no pairs"
-    elif not exact_order_known(detections, used, dim):
-        path = "numpy fallback"
-    else:
-        path = "small kernel" if uses_small_kernel(detections, used, dim) else "packed kernel"
-    examples.record("gallery distance == matmul", path)
-    got = gallery_pair_distance(gallery, counts, features, rows, cols)
-    want = _gallery_pair_distance_reference(gallery, counts, features, rows, cols)
-    assert got.dtype == np.float64
-    np.testing.assert_array_equal(got, want)
+#: Cosines of unit float32 vectors summed in two orders differ by a few float32 ulps of the
+#: largest partial sum; far below any gate's resolution, far above a wrong slot's difference.
+GALLERY_TOLERANCE = 1e-5
 
 
 @given(case=_galleries(), reverse=st.booleans())
-def test_gallery_distance_matrix_is_the_matmul_bit_for_bit(case, reverse, examples) -> None:
+def test_gallery_distance_is_the_matmul_to_rounding(case, reverse, examples) -> None:
     """The tracker's appearance matrix: the feasible pairs' distances (of tracks given by
     their table rows, in any order), inf elsewhere, as the numpy code built it."""
     gallery, counts, features, _, _, feasible = case
     tracks = np.arange(len(gallery))[::-1].copy() if reverse else np.arange(len(gallery))
-    examples.record("gallery distance matrix == matmul", "ran")
+    examples.record("gallery distance == matmul", "pairs" if feasible.any() else "no pairs")
     want = np.full(feasible.shape, np.inf)
     rows, cols = np.nonzero(feasible)
     want[rows, cols] = _gallery_pair_distance_reference(
         gallery, counts, features, tracks[rows], cols
     )
-    got = gallery_distance_matrix(gallery, counts, features, tracks, feasible)
-    np.testing.assert_array_equal(got, want)
+    got = gallery_distance(gallery, counts, features, tracks, feasible)
+    assert got.dtype == np.float64 and got.shape == feasible.shape
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=0, atol=GALLERY_TOLERANCE)
 
 
 def test_gallery_distance_edges() -> None:
-    """An empty gallery is infinitely far; a track's own feature is at distance ~0; both
-    orders (small and packed) are exercised by sizes on either side of the small kernel's
-    limit."""
+    """An empty gallery is infinitely far; a track's own feature is at distance ~0, in any
+    valid slot; slots past a track's count are not read."""
     rng = np.random.default_rng(0)
-    for detections in (8, 60):  # 8 x 100 slots: small kernel; 60 x 100: packed
-        gallery = _unit_rows(rng, (3, 100, 128))
-        counts = np.array([0, 100, 50], np.int32)
-        features = gallery[1, :detections].copy()
-        rows = np.array([0, 1, 1, 2])
-        cols = np.array([0, 0, detections - 1, 3])
-        assert uses_small_kernel(detections, 100, 128) == (detections == 8)
-        got = gallery_pair_distance(gallery, counts, features, rows, cols)
-        want = _gallery_pair_distance_reference(gallery, counts, features, rows, cols)
-        np.testing.assert_array_equal(got, want)
-        assert got[0] == np.inf
-        assert abs(got[1]) < 1e-6 and abs(got[2]) < 1e-6
+    gallery = _unit_rows(rng, (3, 100, 128))
+    counts = np.array([0, 100, 50], np.int32)
+    features = gallery[1, [0, 99, 7]].copy()
+    gallery[2, 30] = features[2]  # valid slot of track 2
+    gallery[2, 60] = features[0]  # past track 2's 50 valid slots
+    feasible = np.ones((3, 3), dtype=bool)
+    got = gallery_distance(gallery, counts, features, np.arange(3), feasible)
+    assert np.all(got[0] == np.inf)
+    assert np.all(np.abs(got[1]) < 1e-6)
+    assert abs(got[2, 2]) < 1e-6
+    assert got[2, 0] > 0.5 and got[2, 1] > 0.5  # random 128-d directions are far apart
 
 
 # -- the reliability fusion ----------------------------------------------------------------

@@ -10,13 +10,21 @@ import sys
 
 # Kernels off the default path: compiled when their option is first used.
 OFF_THE_DEFAULT_PATH = {
+    "tracker.core.affinity._fused_cost_kernel",  # appearance_fusion="weighted"
+    "tracker.core.affinity._intersection_kernel",  # intersection_area: benchmarks, tests
     "tracker.core.kalman_kernels.gating_distance",  # the tracker gates with gate / gate_pairs
     "tracker.core.kalman_kernels.gating_distance_pairs",
 }
 # Kernels called only from other kernels: compiled into their callers (and when those load
 # from numba's cache, never compiled on their own).
 CALLED_FROM_KERNELS_ONLY = {
+    "tracker.core.affinity._gap",
+    "tracker.core.affinity._maximum",
+    "tracker.core.affinity._minimum",
+    "tracker.core.affinity._overlap",
+    "tracker.core.affinity._two_smallest",
     "tracker.core.jit._block_sum",
+    "tracker.core.jit.dot",
     "tracker.core.jit.pairwise_sum",
     "tracker.core.kalman_kernels._add_distances",
     "tracker.core.kalman_kernels._any_position_coupled",

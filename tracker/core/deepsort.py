@@ -38,7 +38,7 @@ from tracker.core.affinity import (
     buffered_boxes,
     covered,
     fused_cost,
-    gallery_distance_matrix,
+    gallery_distance,
     iou_cost,
     iou_matrix,
     reliability_cost,
@@ -961,9 +961,7 @@ class DeepSort:
         if self.config.appearance == "ema":
             return 1.0 - (table.smooth_feature[rows] @ det_features.T).astype(np.float64)
         # Only pairs that pass the gates can match: skip the gallery for the rest.
-        return gallery_distance_matrix(
-            table.gallery, table.gallery_count, det_features, rows, feasible
-        )
+        return gallery_distance(table.gallery, table.gallery_count, det_features, rows, feasible)
 
     def _assign_iou(
         self,
