@@ -21,15 +21,17 @@ from hypothesis.extra import numpy as hnp
 from tracker.core.affinity import (
     INFEASIBLE,
     adaptive_fused_cost,
-    covered,
     fused_cost,
     gallery_distance,
     intersection_area,
     iou_cost,
     iou_matrix,
+    overlap_area,
     reliability_cost,
     separation_evidence,
 )
+from tracker.core.deepsort import OCCLUSION_COVER, _reported_rows
+from tracker.core.track import CONFIRMED, DELETED, TENTATIVE
 
 
 def _gallery_pair_distance_reference(
@@ -262,20 +264,48 @@ def _boxes(draw: st.DrawFn, max_rows: int = 12) -> np.ndarray:
     return boxes
 
 
-@given(a=_boxes(), b=_boxes(), share=st.sampled_from([0.3, 0.0, 0.5, 1.0]))
-def test_box_kernels_are_the_numpy_formulas_bit_for_bit(a, b, share, examples) -> None:
-    examples.record(
-        "iou / intersection / cover == numpy", "empty" if 0 in (len(a), len(b)) else "ran"
-    )
+@given(a=_boxes(), b=_boxes())
+def test_box_kernels_are_the_numpy_formulas_bit_for_bit(a, b, examples) -> None:
+    examples.record("iou / intersection == numpy", "empty" if 0 in (len(a), len(b)) else "ran")
     np.testing.assert_array_equal(iou_matrix(a, b), _iou_matrix_reference(a, b))
     if len(a) and len(b):
         np.testing.assert_array_equal(intersection_area(a, b), _intersection_reference(a, b))
-        want = np.asarray(
-            (_intersection_reference(a, b) >= share * _area_reference(a)[:, None]).any(axis=1)
-        )
-    else:
-        want = np.zeros(len(a), dtype=bool)
-    np.testing.assert_array_equal(covered(a, b, share), want)
+        pairs = [[overlap_area(a[i], b[j]) for j in range(len(b))] for i in range(len(a))]
+        np.testing.assert_array_equal(pairs, _intersection_reference(a, b))
+
+
+def _reported_rows_reference(states, misses, limit, boxes, occluded_only):
+    """``DeepSort._report``'s rule as numpy code, before its kernel."""
+    reported = (states == CONFIRMED) & (misses <= limit)
+    if occluded_only and limit > 0:
+        coasting = np.flatnonzero(reported & (misses > 0))
+        seen = boxes[misses == 0]
+        if len(coasting):
+            if len(seen):
+                cover = _intersection_reference(boxes[coasting], seen)
+                need = OCCLUSION_COVER * _area_reference(boxes[coasting])[:, None]
+                reported[coasting] = (cover >= need).any(axis=1)
+            else:
+                reported[coasting] = False
+    return np.flatnonzero(reported)
+
+
+@given(
+    boxes=_boxes(max_rows=9),
+    data=st.data(),
+    limit=st.integers(0, 4),
+    occluded_only=st.booleans(),
+)
+def test_reported_rows_are_the_numpy_rule(boxes, data, limit, occluded_only, examples) -> None:
+    n = len(boxes)
+    states = data.draw(
+        hnp.arrays(np.int8, n, elements=st.sampled_from([TENTATIVE, CONFIRMED, DELETED]))
+    )
+    misses = data.draw(hnp.arrays(np.int32, n, elements=st.integers(0, 5)))
+    got = _reported_rows(states, misses, limit, boxes, occluded_only)
+    want = _reported_rows_reference(states, misses, limit, boxes, occluded_only)
+    examples.record("reported rows == numpy rule", "some coasting" if (misses > 0).any() else "ran")
+    assert got.tolist() == want.tolist()
 
 
 def _iou_cost_reference(iou, max_distance, feasible):

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tracker.core import DeepSort, DeepSortConfig
-from tracker.core.deepsort import OCCLUSION_COVER, _occluded
+from tracker.core.deepsort import OCCLUSION_COVER, _reported_rows
+from tracker.core.track import CONFIRMED
 
 NO_BOXES, NO_SCORES = np.zeros((0, 4)), np.zeros(0)
 
@@ -46,12 +47,21 @@ def test_a_person_walking_behind_another_is_reported_while_hidden(mode: str) -> 
     assert hidden and all(count == 1 for count in hidden), hidden
 
 
+def _occluded(missed: np.ndarray, seen: np.ndarray) -> list[bool]:
+    """Whether the missed track (row 0, coasting for a frame) is reported next to ``seen``."""
+    boxes = np.concatenate([missed, seen])
+    states = np.full(len(boxes), CONFIRMED, np.int8)
+    misses = np.array([1] + [0] * len(seen), np.int32)
+    rows = _reported_rows(states, misses, 2, boxes, True)
+    return [0 in rows.tolist()]
+
+
 def test_occluded_needs_the_cover_share() -> None:
     missed = np.array([[0.0, 0.0, 10.0, 10.0]])
     just = OCCLUSION_COVER * 10.0
-    assert _occluded(missed, np.array([[10.0 - just, 0.0, 30.0, 10.0]])).tolist() == [True]
-    assert _occluded(missed, np.array([[10.0 - just + 0.5, 0.0, 30.0, 10.0]])).tolist() == [False]
-    assert _occluded(missed, np.zeros((0, 4))).tolist() == [False]
+    assert _occluded(missed, np.array([[10.0 - just, 0.0, 30.0, 10.0]])) == [True]
+    assert _occluded(missed, np.array([[10.0 - just + 0.5, 0.0, 30.0, 10.0]])) == [False]
+    assert _occluded(missed, np.zeros((0, 4))) == [False]
 
 
 def test_coast_report_is_validated() -> None:

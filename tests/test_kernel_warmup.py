@@ -22,6 +22,7 @@ CALLED_FROM_KERNELS_ONLY = {
     "tracker.core.affinity._maximum",
     "tracker.core.affinity._minimum",
     "tracker.core.affinity._overlap",
+    "tracker.core.affinity.overlap_area",
     "tracker.core.affinity._two_smallest",
     "tracker.core.jit._block_sum",
     "tracker.core.jit.dot",

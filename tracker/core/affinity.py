@@ -40,26 +40,11 @@ def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
     return out
 
 
-def covered(boxes: FloatArray, others: FloatArray, share: float) -> NDArray[np.bool_]:
-    """Per box of ``boxes`` (xyxy): whether a box of ``others`` covers at least ``share`` of
-    its area (intersection over the box's own area, as ``intersection_area`` and
-    ``box_area`` give them)."""
-    out = np.zeros(len(boxes), dtype=bool)
-    _covered_kernel(boxes, others, float(share), out)
-    return out
-
-
 @kernel
-def _covered_kernel(
-    boxes: FloatArray, others: FloatArray, share: float, out: NDArray[np.bool_]
-) -> None:
-    for i in range(boxes.shape[0]):
-        need = share * ((boxes[i, 2] - boxes[i, 0]) * (boxes[i, 3] - boxes[i, 1]))
-        for j in range(others.shape[0]):
-            width = _overlap(boxes[i, 0], boxes[i, 2], others[j, 0], others[j, 2])
-            if width * _overlap(boxes[i, 1], boxes[i, 3], others[j, 1], others[j, 3]) >= need:
-                out[i] = True
-                break
+def overlap_area(a: FloatArray, b: FloatArray) -> float:
+    """Area two xyxy boxes share (0 when apart), as ``intersection_area`` computes it."""
+    width = _overlap(a[0], a[2], b[0], b[2])
+    return width * _overlap(a[1], a[3], b[1], b[3])
 
 
 @kernel

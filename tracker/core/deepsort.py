@@ -36,15 +36,16 @@ from numpy.typing import ArrayLike, NDArray
 from tracker.core.affinity import (
     INFEASIBLE,
     buffered_boxes,
-    covered,
     fused_cost,
     gallery_distance,
     iou_cost,
     iou_matrix,
+    overlap_area,
     reliability_cost,
 )
 from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
 from tracker.core.detections import Detections, InvalidDetectionsError
+from tracker.core.jit import kernel
 from tracker.core.kalman import CHI2_95, KALMAN_STATES, BatchKalmanFilter, KalmanState
 from tracker.core.score_profile import SCORE_FUSIONS, RecentScores, ScoreFusion, score_weights
 from tracker.core.track import CONFIRMED, TENTATIVE, TrackTable
@@ -842,15 +843,11 @@ class DeepSort:
     def _report(self) -> Tracks:
         table = self.tracks
         n = table.n
-        confirmed = table.states[:n] == CONFIRMED
-        misses = table.misses[:n]
-        reported = confirmed & (misses <= self._report_misses)
         boxes = self.kf.boxes(table.mean[:n, :4])
-        if self.config.coast_report == "occluded" and self._report_misses > 0:
-            coasting = _flatnonzero(reported & (misses > 0))
-            if len(coasting):
-                reported[coasting] = _occluded(boxes[coasting], boxes[misses == 0])
-        rows = _flatnonzero(reported)
+        occluded_only = self.config.coast_report == "occluded" and self._report_misses > 0
+        rows = _reported_rows(
+            table.states[:n], table.misses[:n], self._report_misses, boxes, occluded_only
+        )
         return Tracks(  # indexing with an array already copies
             ids=table.ids[rows],
             boxes=boxes[rows],
@@ -989,13 +986,34 @@ class DeepSort:
         return min_cost_assignment(cost, max_distance + 1e-9, self.config.assignment_backend)
 
 
-def _occluded(boxes: NDArray[np.float64], seen: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Per box of ``boxes`` (xyxy): whether a box of ``seen`` covers at least
-    ``OCCLUSION_COVER`` of it. Which of the two is in front does not matter: a person behind
-    another is hidden, one in front is often suppressed by the detector's NMS (requiring the
-    occluder's bottom edge to be lower cost 0.18 of mean objective at 0.2 s of coasting;
-    results/loso_notes.md)."""
-    return covered(boxes, seen, OCCLUSION_COVER)
+@kernel
+def _reported_rows(
+    states: NDArray[np.int8],
+    misses: NDArray[np.int32],
+    report_misses: int,
+    boxes: NDArray[np.float64],
+    occluded_only: bool,
+) -> IntArray:
+    """The confirmed tracks seen in this frame, and those missed for at most
+    ``report_misses`` frames; with ``occluded_only``, a missed one only while a box of a
+    track seen in this frame covers at least ``OCCLUSION_COVER`` of its own. Which of the two
+    is in front does not matter: a person behind another is hidden, one in front is often
+    suppressed by the detector's NMS (requiring the occluder's bottom edge to be lower cost
+    0.18 of mean objective at 0.2 s of coasting; results/loso_notes.md)."""
+    n = len(states)
+    reported = np.zeros(n, np.bool_)
+    for i in range(n):
+        if states[i] != CONFIRMED or misses[i] > report_misses:
+            continue
+        if misses[i] == 0 or not occluded_only:
+            reported[i] = True
+            continue
+        need = OCCLUSION_COVER * ((boxes[i, 2] - boxes[i, 0]) * (boxes[i, 3] - boxes[i, 1]))
+        for j in range(n):
+            if misses[j] == 0 and overlap_area(boxes[i], boxes[j]) >= need:
+                reported[i] = True
+                break
+    return np.flatnonzero(reported)
 
 
 def _motion_cost_without_appearance(

@@ -165,6 +165,15 @@ def _all_finite(values: NDArray[np.float32]) -> bool:
     return True
 
 
+@kernel
+def _all_int32(values: NDArray[np.signedinteger[Any]]) -> bool:
+    """Every (signed integer) class id within the wire's int32 range."""
+    for value in values:  # noqa: SIM110 - numba compiles the loop, not all(generator)
+        if value < _CLASS_MIN or value > _CLASS_MAX:
+            return False
+    return True
+
+
 def _check_classes(value: ArrayLike | None, n: int) -> NDArray[np.int64]:
     if value is None:
         return np.zeros(n, np.int64)
@@ -173,8 +182,8 @@ def _check_classes(value: ArrayLike | None, n: int) -> NDArray[np.int64]:
         raise InvalidDetectionsError(
             f"classes must have one value per box: {len(raw)} for {n} boxes"
         )
-    if raw.dtype.kind in "iu" and len(raw) and raw.min() >= _CLASS_MIN and raw.max() <= _CLASS_MAX:
-        return raw.astype(np.int64)  # the common case, in two reductions
+    if raw.dtype.kind == "i" and _all_int32(raw):
+        return raw.astype(np.int64)  # the common case, in one compiled pass
     if raw.dtype.kind == "f":
         with np.errstate(invalid="ignore"):
             ok = np.isfinite(raw) & (raw == np.round(raw))

@@ -40,6 +40,7 @@ def compile_kernels(config: DeepSortConfig | None = None, frame_rate: float = 10
             if frame == 10:  # nothing detected at all
                 boxes, scores, who = [], [], []
             features = looks[who] if with_features else None
+            classes = np.zeros(len(boxes), np.int64)  # detectors give class ids
             tracker.update(
-                np.reshape(boxes, (-1, 4)), np.asarray(scores, np.float32), None, features
+                np.reshape(boxes, (-1, 4)), np.asarray(scores, np.float32), classes, features
             )
