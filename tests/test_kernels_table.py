@@ -107,7 +107,9 @@ def test_unmatched_is_the_complement(size: int, matched: np.ndarray, examples) -
     examples.record("unmatched complement", "ran")
     matched = matched[matched < size]
     expected = [i for i in range(size) if i not in set(matched.tolist())]
-    assert assignment._unmatched(size, matched).tolist() == expected
+    pairs = np.stack([matched, matched[::-1]], axis=1)
+    assert assignment._unmatched(size, pairs, 0).tolist() == expected
+    assert assignment._unmatched(size, pairs, 1).tolist() == expected
 
 
 def _table(n: int, rng: np.random.Generator) -> TrackTable:

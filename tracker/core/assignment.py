@@ -115,15 +115,17 @@ def min_cost_assignment(
         pairs = _assign_lap(cost, limit)
     else:
         pairs = _assign_scipy(cost, limit)
-    return Assignment(pairs, _unmatched(n, pairs[:, 0]), _unmatched(m, pairs[:, 1]))
+    return Assignment(pairs, _unmatched(n, pairs, 0), _unmatched(m, pairs, 1))
 
 
 @kernel
-def _unmatched(size: int, matched: IntArray) -> IntArray:
-    """The indices below ``size`` that ``matched`` does not hold, ascending."""
+def _unmatched(size: int, pairs: IntArray, side: int) -> IntArray:
+    """The indices below ``size`` that column ``side`` of ``pairs`` does not hold, ascending.
+    (The whole ``(K, 2)`` array, not a column view: a view's layout depends on ``K``, and
+    each layout is a separate compilation.)"""
     free = np.ones(size, np.bool_)
-    for index in matched:
-        free[index] = False
+    for k in range(len(pairs)):
+        free[pairs[k, side]] = False
     return np.flatnonzero(free)
 
 
@@ -155,4 +157,4 @@ def matching_cascade(
             )
         free_cols = free_cols[result.unmatched_cols]
     pairs = np.concatenate(matched) if matched else np.empty((0, 2), dtype=np.int64)
-    return Assignment(pairs, _unmatched(n, pairs[:, 0]), free_cols)
+    return Assignment(pairs, _unmatched(n, pairs, 0), free_cols)
