@@ -11,7 +11,6 @@ import sys
 # Kernels off the default path: compiled when their option is first used.
 OFF_THE_DEFAULT_PATH = {
     "tracker.core.affinity._fused_cost_kernel",  # appearance_fusion="weighted"
-    "tracker.core.affinity._intersection_kernel",  # intersection_area: benchmarks, tests
     "tracker.core.kalman_kernels.gating_distance",  # the tracker gates with gate / gate_pairs
     "tracker.core.kalman_kernels.gating_distance_pairs",
 }

@@ -18,18 +18,6 @@ FloatArray = NDArray[np.float64]
 INFEASIBLE = 1e5
 
 
-def intersection_area(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Area shared by every box of ``a`` with every box of ``b`` (both ``(N, 4)`` xyxy float64,
-    neither empty), ``(len(a), len(b))``; a fresh array the caller may write into."""
-    out = np.empty((len(a), len(b)))
-    _intersection_kernel(a, b, out)
-    return out
-
-
-def box_area(boxes: FloatArray) -> FloatArray:
-    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-
-
 def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
     """Intersection over union of every box in ``a`` with every box in ``b`` (xyxy); 0 where
     the union has no area."""
@@ -42,7 +30,8 @@ def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
 
 @kernel
 def overlap_area(a: FloatArray, b: FloatArray) -> float:
-    """Area two xyxy boxes share (0 when apart), as ``intersection_area`` computes it."""
+    """Area two xyxy boxes share (0 when apart): the intersection of ``iou_matrix`` and of
+    the report's occlusion rule."""
     width = _overlap(a[0], a[2], b[0], b[2])
     return width * _overlap(a[1], a[3], b[1], b[3])
 
@@ -63,22 +52,13 @@ def _overlap(a_low: float, a_high: float, b_low: float, b_high: float) -> float:
 
 
 @kernel
-def _intersection_kernel(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
-    for i in range(a.shape[0]):
-        for j in range(b.shape[0]):
-            width = _overlap(a[i, 0], a[i, 2], b[j, 0], b[j, 2])
-            out[i, j] = width * _overlap(a[i, 1], a[i, 3], b[j, 1], b[j, 3])
-
-
-@kernel
 def _iou_kernel(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
     """``iou_matrix`` into ``out``, each element as the numpy code computed it: the two
     overlaps' product over ``(area_a + area_b) - intersection``."""
     for i in range(a.shape[0]):
         area_a = (a[i, 2] - a[i, 0]) * (a[i, 3] - a[i, 1])
         for j in range(b.shape[0]):
-            width = _overlap(a[i, 0], a[i, 2], b[j, 0], b[j, 2])
-            intersection = width * _overlap(a[i, 1], a[i, 3], b[j, 1], b[j, 3])
+            intersection = overlap_area(a[i], b[j])
             area_b = (b[j, 2] - b[j, 0]) * (b[j, 3] - b[j, 1])
             union = (area_a + area_b) - intersection
             out[i, j] = intersection / union if union > 0.0 else 0.0
