@@ -187,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     motion_names = [name for name in names if name not in APPEARANCE]
     _, mot15 = load_mot15()
     frames = args.synthetic_frames
+    crowd = synthetic.crowd(people=args.synthetic_people, frames=frames)
     hidden = synthetic.crowd(
         people=2 * args.synthetic_people, frames=frames, hidden_fraction=0.5,
         name=f"synthetic-crowd-{2 * args.synthetic_people}-half-hidden",
@@ -195,8 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     scenes: list[tuple[str, list[harness.SequenceInput], int, list[str]]] = [
         ("MOT17-09-FRCNN", [mot17], args.reps, names),
         ("MOT15-dev-det_frcnn", mot15, args.mot15_reps, motion_names),
-        ("synthetic-crowd", [synthetic.crowd(people=args.synthetic_people, frames=frames)],
-         args.synthetic_reps, names),
+        ("synthetic-crowd", [crowd], args.synthetic_reps, names),
         (hidden.name, [hidden], args.synthetic_reps, names),
     ]  # fmt: skip
     results: dict[str, dict[str, Speed]] = {}
@@ -209,10 +209,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{live:.1f} live tracks/frame (ours)", flush=True)  # fmt: skip
         sizes[scene] = (n_frames, per_frame, live)
         results[scene] = summarise(time_scene(scene_names, sequences, reps), n_frames)
-    crowds = [seq for _, sequences, _, _ in scenes[2:] for seq in sequences]
     alone = {
         seq.name: {name: time_alone(name, seq, args.alone_reps) for name in ("ours", "ours-motion")}
-        for seq in crowds
+        for seq in (crowd, hidden)
     }
     command = ("python -m benchmarks.tracker_speed " + shlex.join(argv or sys.argv[1:])).strip()
     env = harness.environment()
