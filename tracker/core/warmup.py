@@ -20,11 +20,12 @@ _FEATURE_DIM = 8
 def compile_kernels(config: DeepSortConfig | None = None, frame_rate: float = 10.0) -> None:
     """Track a tiny synthetic scene with and without features under ``config`` (the
     defaults when ``None``): two people crossing, a third who disappears for a few frames,
-    a low-score detection, an empty frame. That takes the default path through every stage
-    (both score passes, coasting, occlusion, re-identification, track start and end). The
-    default frame rate is below 30 so the buffered-IoU stage runs too."""
+    two more walking alike, a low-score detection, an empty frame. That takes the default
+    path through every stage (both score passes, coasting, occlusion, re-identification,
+    the camera's velocity from enough steady pairs, track start and end). The default frame
+    rate is below 30 so the buffered-IoU stage runs too."""
     rng = np.random.default_rng(0)
-    looks = rng.normal(size=(3, _FEATURE_DIM)).astype(np.float32)
+    looks = rng.normal(size=(5, _FEATURE_DIM)).astype(np.float32)
     for with_features in (True, False):
         tracker = DeepSort(config, frame_rate=frame_rate)
         for frame in range(_FRAMES):
@@ -32,11 +33,13 @@ def compile_kernels(config: DeepSortConfig | None = None, frame_rate: float = 10
                 [10.0 + 8 * frame, 20.0, 50.0 + 8 * frame, 120.0],
                 [140.0 - 8 * frame, 22.0, 180.0 - 8 * frame, 124.0],
                 [300.0, 40.0 + frame, 330.0, 110.0 + frame],
+                [400.0 + 3 * frame, 30.0, 440.0 + 3 * frame, 130.0],
+                [480.0 + 3 * frame, 32.0, 520.0 + 3 * frame, 132.0],
             ]
-            scores = [0.9, 0.8, 0.3 if frame == 5 else 0.7]
-            who = [0, 1, 2]
+            scores = [0.9, 0.8, 0.3 if frame == 5 else 0.7, 0.9, 0.9]
+            who = [0, 1, 2, 3, 4]
             if 6 <= frame <= 8:  # the third person is missed for three frames
-                boxes, scores, who = boxes[:2], scores[:2], who[:2]
+                boxes, scores, who = boxes[:2] + boxes[3:], scores[:2] + scores[3:], [0, 1, 3, 4]
             if frame == 10:  # nothing detected at all
                 boxes, scores, who = [], [], []
             features = looks[who] if with_features else None
