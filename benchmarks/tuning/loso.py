@@ -75,6 +75,7 @@ BASE: dict[str, object] = {
     "coast_report": "all",
     "kalman_state": "xyah",
     "iou_buffer": 0.0,
+    "camera_velocity_gain": 0.0,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -91,6 +92,9 @@ BASE: dict[str, object] = {
 #: ``iou_buffer`` (the buffered-IoU stage below 30 fps) is held at 0.05: judged in bounded
 #: runs (results/loso_assoc*.md, where it was ``iou_buffer_second`` with frame-rate scaling
 #: and without features; the main-stage buffer and the height-modulated IoU lost, removed).
+#: ``camera_velocity_gain`` (the image velocity learnt from the matches, scene_motion.py)
+#: is a grid switch: a moving camera without frames is most of the held-out MOT15 footage
+#: (benchmarks/results/camera_pan_dets.md measures it; loso_camera.md was its bounded run).
 GRID: dict[str, list[object]] = {
     "time_base": ["seqinfo"],
     "max_age": [1.0, 2.0, 4.0],
@@ -103,6 +107,7 @@ GRID: dict[str, list[object]] = {
     "coast_report": ["all", "occluded"],
     "kalman_state": ["xyah"],
     "iou_buffer": [0.05],
+    "camera_velocity_gain": [0.0, 0.3, 0.5],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
@@ -130,6 +135,7 @@ SWITCHES: dict[str, list[object]] = {
     "coast_report": ["all", "occluded"],
     "kalman_state": ["xyah", "xywh_height"],
     "iou_buffer": [0.0, 0.05, 0.1],
+    "camera_velocity_gain": [0.0, 0.3, 0.5],
     # Probed at the final round-4 defaults, not in GRID (loso_notes.md, round 4).
     "n_init": [3, 2],
     "scores": ["0.5/0.6", "0.4/0.6", "0.6/0.7", "0.5/0.7", "0.5/0.6/0.7"],
