@@ -20,6 +20,7 @@ from tracker.core.scene_motion import (
     common_shift,
     steady_residuals,
 )
+from tracker.core.track import CONFIRMED, TENTATIVE
 from tracker.io.mot import read_detections, read_seqinfo
 
 _RESIDUALS = st.integers(0, 40).flatmap(
@@ -87,11 +88,13 @@ def test_steady_residuals_equal_the_filters_projection(examples, tracks, seed, s
     detections = kf.measure(boxes + rng.normal(0, 5, boxes.shape))
     rows = rng.permutation(tracks)[: rng.integers(0, tracks + 1)].astype(np.int64)
     cols = rng.permutation(tracks)[: len(rows)].astype(np.int64)
-    steady = rng.random(tracks) < 0.7
+    states = rng.choice(np.array([TENTATIVE, CONFIRMED], np.int8), tracks, p=[0.2, 0.8])
+    misses = rng.integers(0, 3, tracks).astype(np.int32)
     residuals, spread = steady_residuals(
-        rows, cols, steady, mean, cov, detections, kf.noise.kernel_table, kf.noise.min_height
-    )
-    keep = steady[rows]
+        rows, cols, states, misses, CONFIRMED, mean, cov, detections,
+        kf.noise.kernel_table, kf.noise.min_height,
+    )  # fmt: skip
+    keep = (states[rows] == CONFIRMED) & (misses[rows] == 1)
     projected, innovation = kf.project(mean[rows[keep]], cov[rows[keep]])
     np.testing.assert_array_equal(residuals, detections[cols[keep], :2] - projected[:, :2])
     np.testing.assert_array_equal(spread, np.sqrt(innovation[:, [0, 1], [0, 1]]))

@@ -792,11 +792,9 @@ class DeepSort:
         rows, cols, _ = frame.matches.arrays()
         if len(rows) < MIN_CAMERA_PAIRS:
             return
-        n = table.n
-        steady = (table.states[:n] == CONFIRMED) & (table.misses[:n] == 1)
         residuals, spread = steady_residuals(
-            rows, cols, steady, table.mean, table.cov, frame.measured,
-            self.kf.noise.kernel_table, float(self.kf.noise.min_height),
+            rows, cols, table.states, table.misses, CONFIRMED, table.mean, table.cov,
+            frame.measured, self.kf.noise.kernel_table, float(self.kf.noise.min_height),
         )  # fmt: skip
         self._camera.learn(residuals, spread)
 

@@ -77,28 +77,33 @@ def common_shift(
 def steady_residuals(
     rows: NDArray[np.int64],
     cols: NDArray[np.int64],
-    steady: NDArray[np.bool_],
+    states: NDArray[np.int8],
+    misses: NDArray[np.int32],
+    confirmed: int,
     mean: NDArray[np.float64],
     cov: NDArray[np.float64],
     measured: NDArray[np.float64],
     noise: NDArray[np.float64],
     min_height: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Per matched pair (track ``rows[k]``, detection ``cols[k]``) whose track is
-    ``steady[rows[k]]``: the centre's residual, measured minus predicted, and the
+    """Per matched pair (track ``rows[k]``, detection ``cols[k]``) whose track is steady
+    (state ``confirmed``, matched in the previous frame: ``misses`` 1 after this frame's
+    predict): the centre's residual, measured minus predicted, and the
     innovation standard deviation the filter expects of it (its projected variance plus
     the measurement noise, ``noise`` as in ``kalman_kernels``); both ``(n, 2)``, x and y,
     in the pairs' order."""
+    steady = np.empty(len(rows), np.bool_)
     n = 0
     for k in range(len(rows)):
-        n += steady[rows[k]]
+        steady[k] = states[rows[k]] == confirmed and misses[rows[k]] == 1
+        n += steady[k]
     residuals = np.empty((n, 2))
     spread = np.empty((n, 2))
     i = 0
     for k in range(len(rows)):
-        row, col = rows[k], cols[k]
-        if not steady[row]:
+        if not steady[k]:
             continue
+        row, col = rows[k], cols[k]
         height = max(mean[row, 3], min_height)
         for axis in range(2):
             residuals[i, axis] = measured[col, axis] - mean[row, axis]
