@@ -57,15 +57,13 @@ class CameraPan:
 
     def shift(self, seconds: NDArray[np.float64], width: int, height: int) -> NDArray[np.float64]:
         """``(N, 2)`` camera shift in pixels at each time."""
-        if self.amplitude == 0:
-            return np.zeros((len(seconds), 2))
         x = self.amplitude * width * np.sin(2 * math.pi * seconds / self.period)
         y = 0.3 * self.amplitude * height * np.sin(2 * math.pi * seconds / (0.7 * self.period))
         return np.stack([x, y], axis=1)
 
     def peak_speed(self) -> float:
         """Largest horizontal camera speed, image widths per second."""
-        return 0.0 if self.amplitude == 0 else 2 * math.pi * self.amplitude / self.period
+        return 2 * math.pi * self.amplitude / self.period
 
 
 PANS = (

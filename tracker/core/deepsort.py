@@ -576,9 +576,10 @@ class DeepSort:
         left = self._match_tentative_and_recent(frame, left)
         left = self._match_buffered(frame, left)
         left = self._match_low_score(frame, left)
+        matched = frame.matches.arrays()
         if camera_motion is None:
-            self._learn_camera_velocity(frame)
-        self._update_matched(frame)
+            self._learn_camera_velocity(frame, *matched[:2])
+        self._update_matched(frame, *matched)
         self.tracks.mark_missed(left, self._max_age)
         self._start_tracks(frame)
         self.tracks.prune()
@@ -638,8 +639,8 @@ class DeepSort:
             mean[:], cov[:] = self._prediction[1], self._prediction[2]  # already followed
         else:  # nobody asked before: predict in the table, without a copy
             self._predict_states(mean, cov, out=(mean, cov))
-            if follow_camera and self._camera.moving:
-                mean[:, :2] += self._camera.velocity
+            if follow_camera:
+                self._camera.move(mean)
         table.advance_frame()
 
     def _predicted_states(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -649,8 +650,7 @@ class DeepSort:
         n = self.tracks.n
         if self._prediction is None or self._prediction[0] != self._frames_seen:
             mean, cov = self._predict_states(self.tracks.mean[:n], self.tracks.cov[:n])
-            if self._camera.moving:  # ``update`` drops this prediction given camera_motion
-                mean[:, :2] += self._camera.velocity
+            self._camera.move(mean)  # ``update`` drops this prediction given camera_motion
             self._prediction = (self._frames_seen, mean, cov)
         return self._prediction[1], self._prediction[2]
 
@@ -782,25 +782,26 @@ class DeepSort:
         still[matched] = False
         return unmatched[still[unmatched]]
 
-    def _learn_camera_velocity(self, frame: _Frame) -> None:
+    def _learn_camera_velocity(self, frame: _Frame, rows: IntArray, cols: IntArray) -> None:
         """``camera_velocity_gain``: correct the camera's image velocity by the residual
-        shift of the steady pairs, confirmed tracks matched in this frame and the previous
-        one (a track back from a gap carries its own drift)."""
-        if self._camera.gain == 0.0:
+        shift of the steady pairs among this frame's matches (``rows``, ``cols``), confirmed
+        tracks matched in this frame and the previous one (a track back from a gap carries
+        its own drift)."""
+        if self._camera.gain == 0.0 or len(rows) < MIN_CAMERA_PAIRS:
             return
         table = self.tracks
-        rows, cols, _ = frame.matches.arrays()
-        if len(rows) < MIN_CAMERA_PAIRS:
-            return
         residuals, spread = steady_residuals(
             rows, cols, table.states, table.misses, CONFIRMED, table.mean, table.cov,
             frame.measured, self.kf.noise.kernel_table, float(self.kf.noise.min_height),
         )  # fmt: skip
         self._camera.learn(residuals, spread)
 
-    def _update_matched(self, frame: _Frame) -> None:
+    def _update_matched(
+        self, frame: _Frame, rows: IntArray, cols: IntArray, with_appearance: NDArray[np.bool_]
+    ) -> None:
+        """Correct the matched tracks (``rows``) with their detections (``cols``) and learn
+        the appearance of those whose stage allows it (``with_appearance``)."""
         table, cfg, dets = self.tracks, self.config, frame.dets
-        rows, cols, with_appearance = frame.matches.arrays()
         if len(rows) == 0:
             return
         if cfg.observation_reupdate:

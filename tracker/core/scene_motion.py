@@ -126,6 +126,12 @@ class CameraVelocity:
     def moving(self) -> bool:
         return bool(self.velocity.any())
 
+    def move(self, mean: NDArray[np.float64]) -> None:
+        """Move predicted states ``mean`` (``(N, 8)``, centre first) with the camera, in
+        place."""
+        if self.moving:
+            mean[:, :2] += self.velocity
+
     def learn(self, residuals: NDArray[np.float64], expected_spread: NDArray[np.float64]) -> None:
         """Correct the velocity by ``gain`` times the pairs' ``common_shift``."""
         if self.gain == 0.0 or len(residuals) < MIN_CAMERA_PAIRS:
