@@ -17,6 +17,17 @@ A group walking alike, whose residuals agree but stay within the filter's own no
 camera motion. Translation only: a camera moving forward scales each person by their own
 depth, not by one factor. With camera motion from the frames (``camera_motion``) the
 tracker uses that instead.
+
+A gain below one learns a sudden or fast pan over several frames, and until it has, the
+predictions sit beside their people: a shift larger than a box leaves no overlap for the
+IoU stages, and the tracks are lost at once. ``aligning_shift`` measures such a shift
+before the association (``camera_alignment``): each steady track votes for the
+displacements to the detections near it; the displacement most tracks share, if it fits at
+least ``MIN_CAMERA_PAIRS`` of them and at most half as many fit no shift at all, moves
+every prediction at once and feeds ``ALIGNMENT_FEED`` of itself into the velocity. Only a
+shift of the whole scene larger than a person's localisation noise passes that test, so on
+the development sequences (static, or a walking camera) it fires in 4 of the 4,709 frames
+of the ten LOSO units.
 """
 
 from __future__ import annotations
@@ -41,6 +52,19 @@ CAMERA_SIGNIFICANCE = 1.0
 #: ``1.4826 * MAD`` estimates sigma.
 _MEDIAN_ERROR = 1.2533
 _MAD_TO_SIGMA = 1.4826
+
+#: ``aligning_shift``'s geometry: the largest displacement voted for and the vote's bin,
+#: in units of the tracks' median height, and how close to the voted shift a detection must
+#: be for its track to support it, in units of that track's height (a box displaced by 0.15
+#: of its height still has an IoU above 0.5 with its person).
+ALIGNMENT_MAX_SHIFT = 1.5
+ALIGNMENT_BIN = 0.1
+ALIGNMENT_TOLERANCE = 0.15
+#: A detection votes for a track only if their heights differ by less than this factor.
+ALIGNMENT_HEIGHT_RATIO = 1.25
+#: The share of an aligning shift that joins the camera's velocity: a pan persists, a jolt
+#: does not (benchmarks/results/camera_pan_dets.md, loso_notes.md round 6).
+ALIGNMENT_FEED = 0.7
 
 _MEASUREMENT = kalman_kernels.MEASUREMENT
 _MEASUREMENT_OFFSET = kalman_kernels.MEASUREMENT_OFFSET
@@ -113,6 +137,91 @@ def steady_residuals(
     return residuals, spread
 
 
+@kernel
+def aligning_shift(
+    predicted: NDArray[np.float64], detected: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], int, int]:
+    """The displacement most ``predicted`` boxes share with a detection: ``(shift, support,
+    still)``. Both inputs are ``(n, >=4)`` measurements, centre first and height fourth.
+
+    Every (track, detection) pair of similar height votes for its displacement, in pixels
+    (a pan moves near and far people alike) binned in units of the tracks' median height,
+    within ``ALIGNMENT_MAX_SHIFT``; the candidate is the mean displacement of the votes in
+    the 3x3 bins with the most (those nearest no shift among equals). ``support`` counts
+    the tracks whose nearest detection to the candidate is within ``ALIGNMENT_TOLERANCE``
+    of their own height of it, ``still`` those with a detection that close to no shift,
+    and ``shift`` is the median displacement of the supporting pairs (zero without
+    support)."""
+    tracks, detections = predicted.shape[0], detected.shape[0]
+    shift = np.zeros(2)
+    if tracks == 0 or detections == 0:
+        return shift, 0, 0
+    unit = np.median(predicted[:, 3].copy())
+    half = round(ALIGNMENT_MAX_SHIFT / ALIGNMENT_BIN)
+    bins = 2 * half + 1
+    votes = np.zeros((bins, bins), np.int32)
+    for i in range(tracks):
+        for j in range(detections):
+            ratio = detected[j, 3] / predicted[i, 3]
+            if not 1.0 / ALIGNMENT_HEIGHT_RATIO < ratio < ALIGNMENT_HEIGHT_RATIO:
+                continue
+            dx = detected[j, 0] - predicted[i, 0]
+            dy = detected[j, 1] - predicted[i, 1]
+            if abs(dx / unit) <= ALIGNMENT_MAX_SHIFT and abs(dy / unit) <= ALIGNMENT_MAX_SHIFT:
+                votes[
+                    round(dx / unit / ALIGNMENT_BIN) + half, round(dy / unit / ALIGNMENT_BIN) + half
+                ] += 1
+    best, best_offset, peak_x, peak_y = -1, 0, half, half
+    for a in range(bins):
+        for b in range(bins):
+            total = votes[max(a - 1, 0) : a + 2, max(b - 1, 0) : b + 2].sum()
+            offset = (a - half) ** 2 + (b - half) ** 2
+            if total > best or (total == best and offset < best_offset):
+                best, best_offset, peak_x, peak_y = total, offset, a, b
+    # The candidate: the mean displacement of the votes in the winning bins (a bin's
+    # centre could sit a bin away from them).
+    centre_x, centre_y = 0.0, 0.0
+    for i in range(tracks):
+        for j in range(detections):
+            ratio = detected[j, 3] / predicted[i, 3]
+            if not 1.0 / ALIGNMENT_HEIGHT_RATIO < ratio < ALIGNMENT_HEIGHT_RATIO:
+                continue
+            dx = detected[j, 0] - predicted[i, 0]
+            dy = detected[j, 1] - predicted[i, 1]
+            if abs(dx / unit) <= ALIGNMENT_MAX_SHIFT and abs(dy / unit) <= ALIGNMENT_MAX_SHIFT:
+                a = round(dx / unit / ALIGNMENT_BIN) + half
+                b = round(dy / unit / ALIGNMENT_BIN) + half
+                if abs(a - peak_x) <= 1 and abs(b - peak_y) <= 1:
+                    centre_x += dx / best
+                    centre_y += dy / best
+    shifts = np.empty((tracks, 2))
+    support = 0
+    still = 0
+    for i in range(tracks):
+        height = predicted[i, 3]
+        nearest, nearest_still, pick = np.inf, np.inf, -1
+        for j in range(detections):
+            ratio = detected[j, 3] / height
+            if not 1.0 / ALIGNMENT_HEIGHT_RATIO < ratio < ALIGNMENT_HEIGHT_RATIO:
+                continue
+            dx = detected[j, 0] - predicted[i, 0]
+            dy = detected[j, 1] - predicted[i, 1]
+            distance = math.hypot(dx - centre_x, dy - centre_y) / height
+            if distance < nearest:
+                nearest, pick = distance, j
+            nearest_still = min(nearest_still, math.hypot(dx, dy) / height)
+        if nearest < ALIGNMENT_TOLERANCE:
+            shifts[support, 0] = detected[pick, 0] - predicted[i, 0]
+            shifts[support, 1] = detected[pick, 1] - predicted[i, 1]
+            support += 1
+        if nearest_still < ALIGNMENT_TOLERANCE:
+            still += 1
+    if support > 0:
+        shift[0] = np.median(shifts[:support, 0].copy())
+        shift[1] = np.median(shifts[:support, 1].copy())
+    return shift, support, still
+
+
 class CameraVelocity:
     """One stream's image velocity (pixels per frame), learnt with a fixed gain."""
 
@@ -131,6 +240,22 @@ class CameraVelocity:
         place."""
         if self.moving:
             mean[:, :2] += self.velocity
+
+    def align(
+        self, mean: NDArray[np.float64], steady: NDArray[np.bool_], detected: NDArray[np.float64]
+    ) -> bool:
+        """Move every predicted state ``mean`` (``(N, 8)``, in place) by the shift the
+        ``steady`` tracks share with the ``detected`` measurements, when enough of them share
+        it and few fit no shift (``aligning_shift``), and feed ``ALIGNMENT_FEED`` of it into
+        the velocity. Returns whether it moved them."""
+        if steady.sum() < MIN_CAMERA_PAIRS or len(detected) < MIN_CAMERA_PAIRS:
+            return False
+        shift, support, still = aligning_shift(mean[steady], detected)
+        if support < MIN_CAMERA_PAIRS or 2 * still > support:
+            return False
+        mean[:, :2] += shift
+        self.velocity += ALIGNMENT_FEED * shift
+        return True
 
     def learn(self, residuals: NDArray[np.float64], expected_spread: NDArray[np.float64]) -> None:
         """Correct the velocity by ``gain`` times the pairs' ``common_shift``."""

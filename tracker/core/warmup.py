@@ -22,8 +22,8 @@ def compile_kernels(config: DeepSortConfig | None = None, frame_rate: float = 10
     defaults when ``None``): two people crossing, a third who disappears for a few frames,
     two more walking alike, a low-score detection, an empty frame. That takes the default
     path through every stage (both score passes, coasting, occlusion, re-identification,
-    the camera's velocity from enough steady pairs, track start and end). The default frame
-    rate is below 30 so the buffered-IoU stage runs too."""
+    the camera's velocity and the vote for its shift from enough steady pairs, track start
+    and end). The default frame rate is below 30 so the buffered-IoU stage runs too."""
     rng = np.random.default_rng(0)
     looks = rng.normal(size=(5, _FEATURE_DIM)).astype(np.float32)
     for with_features in (True, False):
