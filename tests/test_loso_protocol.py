@@ -36,6 +36,21 @@ def test_fix_rejects_unknown_names_and_values(fix: str) -> None:
         loso.fixed_grid(loso.GRID, [fix])
 
 
+def test_a_switch_prefers_its_first_listed_value_among_ties() -> None:
+    """Round 6's score fusions differed by 0.00005 of left-out objective: noise must not
+    flip a default, so values within SWITCH_TIE of the best go to the first listed; a
+    real difference still wins."""
+    tie = loso.SWITCH_TIE / 2
+    by_value = {
+        "none": {"mean_objective": 61.40},
+        "score": {"mean_objective": 61.75},
+        "relative": {"mean_objective": 61.75 + tie},
+    }
+    assert loso.preferred_value(by_value) == "score"
+    by_value["relative"]["mean_objective"] = 61.75 + 2 * loso.SWITCH_TIE
+    assert loso.preferred_value(by_value) == "relative"
+
+
 def test_scores_may_set_the_new_track_threshold_apart() -> None:
     two, _ = loso.tracker_config({"scores": "0.5/0.6"})
     three, _ = loso.tracker_config({"scores": "0.5/0.6/0.7", "score_fusion": "relative"})
