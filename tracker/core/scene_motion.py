@@ -151,70 +151,80 @@ def aligning_shift(
     the tracks whose nearest detection to the candidate is within ``ALIGNMENT_TOLERANCE``
     of their own height of it, ``still`` those with a detection that close to no shift,
     and ``shift`` is the median displacement of the supporting pairs (zero without
-    support)."""
+    support). Two passes over the pairs, each rejecting most of them on one coordinate."""
     tracks, detections = predicted.shape[0], detected.shape[0]
     shift = np.zeros(2)
     if tracks == 0 or detections == 0:
         return shift, 0, 0
     unit = np.median(predicted[:, 3].copy())
+    reach = ALIGNMENT_MAX_SHIFT * unit
     half = round(ALIGNMENT_MAX_SHIFT / ALIGNMENT_BIN)
     bins = 2 * half + 1
-    votes = np.zeros((bins, bins), np.int32)
+    votes = np.zeros((bins + 2, bins + 2), np.int64)  # a border of empty bins
+    sum_x = np.zeros((bins + 2, bins + 2))
+    sum_y = np.zeros((bins + 2, bins + 2))
     for i in range(tracks):
+        height = predicted[i, 3]
         for j in range(detections):
-            ratio = detected[j, 3] / predicted[i, 3]
-            if not 1.0 / ALIGNMENT_HEIGHT_RATIO < ratio < ALIGNMENT_HEIGHT_RATIO:
-                continue
             dx = detected[j, 0] - predicted[i, 0]
+            if abs(dx) > reach:
+                continue
             dy = detected[j, 1] - predicted[i, 1]
-            if abs(dx / unit) <= ALIGNMENT_MAX_SHIFT and abs(dy / unit) <= ALIGNMENT_MAX_SHIFT:
-                votes[
-                    round(dx / unit / ALIGNMENT_BIN) + half, round(dy / unit / ALIGNMENT_BIN) + half
-                ] += 1
-    best, best_offset, peak_x, peak_y = -1, 0, half, half
-    for a in range(bins):
-        for b in range(bins):
-            total = votes[max(a - 1, 0) : a + 2, max(b - 1, 0) : b + 2].sum()
-            offset = (a - half) ** 2 + (b - half) ** 2
+            ratio = detected[j, 3] / height
+            if abs(dy) > reach or not 1.0 / ALIGNMENT_HEIGHT_RATIO < ratio < ALIGNMENT_HEIGHT_RATIO:
+                continue
+            a = round(dx / unit / ALIGNMENT_BIN) + half + 1
+            b = round(dy / unit / ALIGNMENT_BIN) + half + 1
+            votes[a, b] += 1
+            sum_x[a, b] += dx
+            sum_y[a, b] += dy
+    # 3x3 window sums, separably: along x, then along y.
+    rows = np.zeros((bins + 2, bins + 2), np.int64)
+    for a in range(1, bins + 1):
+        for b in range(bins + 2):
+            rows[a, b] = votes[a - 1, b] + votes[a, b] + votes[a + 1, b]
+    best, best_offset, peak_x, peak_y = -1, 0, half + 1, half + 1
+    for a in range(1, bins + 1):
+        for b in range(1, bins + 1):
+            total = rows[a, b - 1] + rows[a, b] + rows[a, b + 1]
+            offset = (a - half - 1) ** 2 + (b - half - 1) ** 2
             if total > best or (total == best and offset < best_offset):
                 best, best_offset, peak_x, peak_y = total, offset, a, b
+    if best <= 0:
+        return shift, 0, 0
     # The candidate: the mean displacement of the votes in the winning bins (a bin's
     # centre could sit a bin away from them).
     centre_x, centre_y = 0.0, 0.0
-    for i in range(tracks):
-        for j in range(detections):
-            ratio = detected[j, 3] / predicted[i, 3]
-            if not 1.0 / ALIGNMENT_HEIGHT_RATIO < ratio < ALIGNMENT_HEIGHT_RATIO:
-                continue
-            dx = detected[j, 0] - predicted[i, 0]
-            dy = detected[j, 1] - predicted[i, 1]
-            if abs(dx / unit) <= ALIGNMENT_MAX_SHIFT and abs(dy / unit) <= ALIGNMENT_MAX_SHIFT:
-                a = round(dx / unit / ALIGNMENT_BIN) + half
-                b = round(dy / unit / ALIGNMENT_BIN) + half
-                if abs(a - peak_x) <= 1 and abs(b - peak_y) <= 1:
-                    centre_x += dx / best
-                    centre_y += dy / best
+    for a in range(peak_x - 1, peak_x + 2):
+        for b in range(peak_y - 1, peak_y + 2):
+            centre_x += sum_x[a, b]
+            centre_y += sum_y[a, b]
+    centre_x /= best
+    centre_y /= best
     shifts = np.empty((tracks, 2))
     support = 0
     still = 0
     for i in range(tracks):
         height = predicted[i, 3]
-        nearest, nearest_still, pick = np.inf, np.inf, -1
+        near = ALIGNMENT_TOLERANCE * height
+        nearest, nearest_still, pick = near * near, near * near, -1
         for j in range(detections):
+            dx = detected[j, 0] - predicted[i, 0]
+            if abs(dx - centre_x) >= near and abs(dx) >= near:
+                continue
+            dy = detected[j, 1] - predicted[i, 1]
             ratio = detected[j, 3] / height
             if not 1.0 / ALIGNMENT_HEIGHT_RATIO < ratio < ALIGNMENT_HEIGHT_RATIO:
                 continue
-            dx = detected[j, 0] - predicted[i, 0]
-            dy = detected[j, 1] - predicted[i, 1]
-            distance = math.hypot(dx - centre_x, dy - centre_y) / height
+            distance = (dx - centre_x) ** 2 + (dy - centre_y) ** 2
             if distance < nearest:
                 nearest, pick = distance, j
-            nearest_still = min(nearest_still, math.hypot(dx, dy) / height)
-        if nearest < ALIGNMENT_TOLERANCE:
+            nearest_still = min(nearest_still, dx * dx + dy * dy)
+        if pick >= 0:
             shifts[support, 0] = detected[pick, 0] - predicted[i, 0]
             shifts[support, 1] = detected[pick, 1] - predicted[i, 1]
             support += 1
-        if nearest_still < ALIGNMENT_TOLERANCE:
+        if nearest_still < near * near:
             still += 1
     if support > 0:
         shift[0] = np.median(shifts[:support, 0].copy())
