@@ -126,10 +126,14 @@ def test_align_moves_every_prediction_and_feeds_the_velocity() -> None:
     detected[:, :2] += [30.0, -12.0]
     camera = CameraVelocity(0.3)
     steady = np.array([True] * 6 + [False])
+    before = mean.copy()
     assert camera.align(mean, steady, detected)
     np.testing.assert_allclose(mean[:6, :2], detected[:, :2])
     np.testing.assert_allclose(mean[6, :2], [5030.0, 4988.0])
     np.testing.assert_allclose(camera.velocity, ALIGNMENT_FEED * np.array([30.0, -12.0]))
+    unlearnt = CameraVelocity(0.0)  # the velocity is off: the shift moves this frame only
+    assert unlearnt.align(before, steady, detected) and not unlearnt.moving
+    np.testing.assert_allclose(before[:6, :2], detected[:, :2])
     few = CameraVelocity(0.3)  # three steady tracks are one person's business, not the camera's
     assert not few.align(mean[:3].copy(), np.ones(3, dtype=bool), detected[:3])
 

@@ -157,6 +157,8 @@ def aligning_shift(
     if tracks == 0 or detections == 0:
         return shift, 0, 0
     unit = np.median(predicted[:, 3].copy())
+    if not unit > 0.0:  # no sizes to measure a shift in
+        return shift, 0, 0
     reach = ALIGNMENT_MAX_SHIFT * unit
     half = round(ALIGNMENT_MAX_SHIFT / ALIGNMENT_BIN)
     bins = 2 * half + 1
@@ -257,14 +259,16 @@ class CameraVelocity:
         """Move every predicted state ``mean`` (``(N, 8)``, in place) by the shift the
         ``steady`` tracks share with the ``detected`` measurements, when enough of them share
         it and few fit no shift (``aligning_shift``), and feed ``ALIGNMENT_FEED`` of it into
-        the velocity. Returns whether it moved them."""
+        the velocity (unless the gain is 0: then nothing would ever correct the velocity
+        again). Returns whether it moved them."""
         if steady.sum() < MIN_CAMERA_PAIRS or len(detected) < MIN_CAMERA_PAIRS:
             return False
         shift, support, still = aligning_shift(mean[steady], detected)
         if support < MIN_CAMERA_PAIRS or 2 * still > support:
             return False
         mean[:, :2] += shift
-        self.velocity += ALIGNMENT_FEED * shift
+        if self.gain > 0.0:
+            self.velocity += ALIGNMENT_FEED * shift
         return True
 
     def learn(self, residuals: NDArray[np.float64], expected_spread: NDArray[np.float64]) -> None:
