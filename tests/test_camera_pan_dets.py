@@ -28,6 +28,22 @@ def test_static_path_is_the_identity_and_a_pan_moves_a_frame_as_one() -> None:
     assert np.array_equal(moved[:, [0, 1, 4, 5, 6]], rows[:, [0, 1, 4, 5, 6]])
 
 
+def test_zoom_scales_every_box_about_the_image_centre() -> None:
+    """A box centred on the image keeps its centre and scales; one off centre also moves
+    outward (zoom in) or inward, each by its own distance from the centre."""
+    zoom = next(p for p in PANS if p.name == "zoom")
+    quarter = 25.0  # frame 25 at 25 fps: t = 1 s, a quarter of the 4 s period, the largest zoom
+    rows = np.array([[quarter, 1, 300, 220, 40, 40, 1], [quarter, 2, 600, 440, 40, 40, 1]])
+    moved = shift_rows(rows, zoom, 25.0, (640, 480))
+    scale = 1 + zoom.zoom
+    np.testing.assert_allclose(moved[:, 4:6], rows[:, 4:6] * scale)
+    centres = moved[:, 2:4] + moved[:, 4:6] / 2
+    np.testing.assert_allclose(centres[0], [320, 240])
+    np.testing.assert_allclose(centres[1], [320, 240] + scale * np.array([300.0, 220.0]))
+    static = shift_rows(rows, PANS[0], 25.0, (640, 480))
+    assert np.array_equal(static, rows)
+
+
 def test_path_is_in_seconds_and_bounded() -> None:
     pan = CameraPan("p", 0.2, 4.0)
     # frame 10 at 7 fps and frame 20 at 14 fps are the same instant, so the same shift
