@@ -34,6 +34,7 @@ CALLED_FROM_KERNELS_ONLY = {
     "tracker.core.kalman_kernels._position_coupled",
     "tracker.core.kalman_kernels._reject_limit",
     "tracker.core.kalman_kernels._variances",
+    "tracker.core.scene_motion._alike",
 }
 
 _PROBE = """

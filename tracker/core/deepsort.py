@@ -588,9 +588,10 @@ class DeepSort:
             self._prediction = None  # it predicted the tracks where the camera had left them
         self._compensate(camera_motion)
         self._predict(follow_camera=camera_motion is None)
+        measured = self.kf.measure(dets.boxes)
         if camera_motion is None and self.config.camera_alignment:
-            self._align_with_camera(dets)
-        frame = self._affinities(dets)
+            self._align_with_camera(dets, measured)
+        frame = self._affinities(dets, measured)
         left = self._match_confirmed(frame)
         left = self._match_tentative_and_recent(frame, left)
         left = self._match_buffered(frame, left)
@@ -673,10 +674,11 @@ class DeepSort:
             self._prediction = (self._frames_seen, mean, cov)
         return self._prediction[1], self._prediction[2]
 
-    def _affinities(self, dets: Detections) -> _Frame:
+    def _affinities(self, dets: Detections, measured: NDArray[np.float64]) -> _Frame:
+        """This frame's pairwise quantities; ``measured`` is ``dets`` in the filter's
+        measurement space."""
         table = self.tracks
         n = table.n
-        measured = self.kf.measure(dets.boxes)
         iou = iou_matrix(self.kf.boxes(table.mean[:n, :4]), dets.boxes)
         same_class = self._class_gate(dets)
         is_high = dets.scores >= self.config.high_score
@@ -801,16 +803,17 @@ class DeepSort:
         still[matched] = False
         return unmatched[still[unmatched]]
 
-    def _align_with_camera(self, dets: Detections) -> None:
+    def _align_with_camera(self, dets: Detections, measured: NDArray[np.float64]) -> None:
         """``camera_alignment``: move the predictions by the shift the steady tracks (matched
-        in the previous frame) share with the confident detections, if most share one."""
+        in the previous frame) share with the confident detections (``measured``: all of
+        ``dets`` as measurements), if most share one."""
         table = self.tracks
         n = table.n
         if n < MIN_CAMERA_PAIRS or len(dets) < MIN_CAMERA_PAIRS:
             return
         steady = (table.states[:n] == CONFIRMED) & (table.misses[:n] == 1)
         confident = dets.scores >= self.config.high_score
-        self._camera.align(table.mean[:n], steady, self.kf.measure(dets.boxes[confident]))
+        self._camera.align(table.mean[:n], steady, measured[confident])
 
     def _learn_camera_velocity(self, frame: _Frame, rows: IntArray, cols: IntArray) -> None:
         """``camera_velocity_gain``: correct the camera's image velocity by the residual

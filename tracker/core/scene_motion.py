@@ -138,6 +138,13 @@ def steady_residuals(
 
 
 @kernel
+def _alike(detection_height: float, track_height: float) -> bool:
+    """Whether a detection may vote for a track: heights within ``ALIGNMENT_HEIGHT_RATIO``."""
+    ratio = detection_height / track_height
+    return 1.0 / ALIGNMENT_HEIGHT_RATIO < ratio < ALIGNMENT_HEIGHT_RATIO
+
+
+@kernel
 def aligning_shift(
     predicted: NDArray[np.float64], detected: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], int, int]:
@@ -172,8 +179,7 @@ def aligning_shift(
             if abs(dx) > reach:
                 continue
             dy = detected[j, 1] - predicted[i, 1]
-            ratio = detected[j, 3] / height
-            if abs(dy) > reach or not 1.0 / ALIGNMENT_HEIGHT_RATIO < ratio < ALIGNMENT_HEIGHT_RATIO:
+            if abs(dy) > reach or not _alike(detected[j, 3], height):
                 continue
             a = round(dx / unit / ALIGNMENT_BIN) + half + 1
             b = round(dy / unit / ALIGNMENT_BIN) + half + 1
@@ -215,8 +221,7 @@ def aligning_shift(
             if abs(dx - centre_x) >= near and abs(dx) >= near:
                 continue
             dy = detected[j, 1] - predicted[i, 1]
-            ratio = detected[j, 3] / height
-            if not 1.0 / ALIGNMENT_HEIGHT_RATIO < ratio < ALIGNMENT_HEIGHT_RATIO:
+            if not _alike(detected[j, 3], height):
                 continue
             distance = (dx - centre_x) ** 2 + (dy - centre_y) ** 2
             if distance < nearest:
