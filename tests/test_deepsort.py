@@ -34,8 +34,10 @@ def test_ids_are_stable_and_start_at_one_per_instance() -> None:
 
 
 def test_tracks_are_reported_after_n_init_hits() -> None:
-    outputs = _run(DeepSort(DeepSortConfig(n_init=3)), 5)
+    outputs = _run(DeepSort(DeepSortConfig(n_init=3, confirm_first_frame=False)), 5)
     assert [len(o) for o in outputs] == [0, 0, 3, 3, 3]
+    # the people of a stream's first frame were there before it: reported at once
+    assert [len(o) for o in _run(DeepSort(DeepSortConfig(n_init=3)), 3)] == [3, 3, 3]
     assert [len(o) for o in _run(DeepSort(DeepSortConfig(n_init=1)), 2)] == [3, 3]
 
 

@@ -3,7 +3,8 @@ byte-for-byte those of the code before the tracker-only speed work (issue 12, it
 
 The hashes were taken from ``tracker.io.mot.write_results`` files written with the defaults of
 LOSO round 3 (``score_fusion="score"``, ``coast_report="occluded"``; the speed work before
-them left f30a87b's files byte-identical). A change that is meant to alter results (a new default,
+them left f30a87b's files byte-identical), updated by each later default that changed them
+(each case's comment says which). A change that is meant to alter results (a new default,
 a fix) updates them and says so in its commit; a speed-up never should. Each sequence takes
 well under a second.
 """
@@ -23,60 +24,72 @@ CASES = {
     # name: (sequence folder under data/, detection file under data/, features, config)
     "MOT17-09-SDP npy": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True, {},
-        "34b28e43fbcb795cc8b983983a448dcc33d2d463d75c348270f948cec45ebbcd",
+        "822afba4135226b4f4a13d55fb522b703452f80876b78a602b1b7c7a911e8c5b",
     ),
     "MOT17-09-FRCNN npy": (
         "MOT17/train/MOT17-09-FRCNN", "MOT17/deep_sort_npy/MOT17-09-FRCNN.npy", True, {},
-        "1483b72a0445780abc03a5a5319551d040ae15a3e7720de644d2382e42deaa23",
+        "3e6a7908692f28e4612de6497c1d3e989058c172fdb3ad35b4fd6576d22b517a",
     ),
     "MOT15 ADL-Rundle-6 det_frcnn motion-only": (
         "MOT15/train/ADL-Rundle-6", "MOT15/train/ADL-Rundle-6/det/det_frcnn.txt", False, {},
-        "f21d1d48758e7cd3392dedb5557e72853162dc8fc51fdf71925025fee08f76a9",
+        "0b46cc1a0972cc14fd7a0645c236289b774358af081be1251ca56291acaf20a3",
     ),
     # Following the camera (camera_velocity_gain, default since loso.md round 5) moves the
     # tracks wherever the steady matches share a shift; at 0 the files are those before it.
     "MOT15 ADL-Rundle-6 det_frcnn motion-only, camera velocity off": (
         "MOT15/train/ADL-Rundle-6", "MOT15/train/ADL-Rundle-6/det/det_frcnn.txt", False,
         {"camera_velocity_gain": 0.0},
-        "73e4d2bb28eee9dcc7fc90fac27a62efcbf6bd13b9a931041b16bccfbe983c48",
+        "7c66c002aed2eb862a6b8399f4f473183fa1847cea53675a6b7df37994337ea5",
     ),
     # The buffered-IoU stage (iou_buffer, default since loso_assoc_notes.md) runs
     # below 30 fps only: this 7 fps sequence is the one pinned here it changes.
     "PETS09-S2L1 det_yolov5n motion-only": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False, {},
-        "7353a7bef52528212c1d6486fdea4f435516d355e3a85978b4806e23c137fdea",
+        "d329f1b8a40c9ed7c01f8776e5c3960ff8fb5d569da3880aba66200fdab89edd",
     ),
     "PETS09-S2L1 det_yolov5n motion-only, camera velocity off": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
         {"camera_velocity_gain": 0.0},
-        "4712c10c3d46184b7fbbe8af3f1e7c4e7b334d8be653da7985ad587a6b397016",
+        "903f67045f3f03123ba85e9ac1eb175333ba51c71a890d37ba9f5203e47270d1",
     ),
     "PETS09-S2L1 det_yolov5n motion-only, no buffered stage": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
         {"iou_buffer": 0.0},
-        "9931f599f0fe1311db559b46407c1441a719fea0bcff5c5460a698da5f1efe8e",
+        "8a34ca5449bdcd28bea82ebdfbe4842eadca3ddacbd30cc6dcb1731fc58b14f4",
     ),
     "MOT17-09-SDP npy, cascade + re-update": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"cascade": True, "observation_reupdate": True},
-        "74c0b9b4800ad8e431982ff7644f7c3de8d897c7c906ba4360ca1f50c68db94a",
+        "9929fcdfd0e28e899e679f6676362c4998753244d7120dfd63ff99989f6d295d",
     ),
     # The fusion before ``reliability`` became the default (loso_adapt2_notes.md): its
     # results are those the first two cases pinned until then.
     "MOT17-09-SDP npy, weighted": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"appearance_fusion": "weighted"},
-        "cc2b49c2762a231b9a54f2a4f2558cbaa7df75d2136e7b422f094490123effd1",
+        "7a43f078fb6b41079fda4e1509ee25061a987e7cc27c6fbadd8f76eb92c88f34",
     ),
     "MOT17-09-FRCNN npy, weighted": (
         "MOT17/train/MOT17-09-FRCNN", "MOT17/deep_sort_npy/MOT17-09-FRCNN.npy", True,
         {"appearance_fusion": "weighted"},
-        "ae86069d97f86ba84b693778628844b2554f6cf7a95e68cb2e617776aad3253a",
+        "2142e8fb772e9a720835b4d4d464468c280608d549d41abca20f1ce7ecde65b6",
     ),
     "MOT17-09-SDP npy, reliability (prior 0.5) + EMA": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"appearance": "ema", "appearance_weight": 0.5},
-        "7e1ba3c8f904b57233636d72201a59062fa59f7ba7d73af01202420bde5232dd",
+        "51342815fb660bb170b47b845bc1adea97f8b764ca409b52f64169362130f813",
+    ),
+    # Confirming the first frame's tracks at once (confirm_first_frame, default since
+    # loso.md round 7) changes every file above; switched off, they are the files before it.
+    "MOT17-09-SDP npy, first frame unconfirmed": (
+        "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
+        {"confirm_first_frame": False},
+        "34b28e43fbcb795cc8b983983a448dcc33d2d463d75c348270f948cec45ebbcd",
+    ),
+    "PETS09-S2L1 det_yolov5n motion-only, first frame unconfirmed": (
+        "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
+        {"confirm_first_frame": False},
+        "7353a7bef52528212c1d6486fdea4f435516d355e3a85978b4806e23c137fdea",
     ),
 }  # fmt: skip
 

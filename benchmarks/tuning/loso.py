@@ -77,6 +77,7 @@ BASE: dict[str, object] = {
     "iou_buffer": 0.0,
     "camera_velocity_gain": 0.0,
     "camera_alignment": False,
+    "confirm_first_frame": False,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -100,6 +101,8 @@ BASE: dict[str, object] = {
 #: caught before the association): with the gain free too, alignment tipped one fold (the
 #: PETS09 footage left out) to gain 0.5 by a hair, and that fold's loss decided the switch
 #: (loso_notes.md, round 6; results/loso_round6_gain.md).
+#: Round 7 holds the alignment on, its round-6 choice, and judges ``confirm_first_frame``
+#: (a stream's first-frame tracks confirmed at once, as ByteTrack activates them).
 GRID: dict[str, list[object]] = {
     "time_base": ["seqinfo"],
     "max_age": [1.0, 2.0, 4.0],
@@ -113,7 +116,8 @@ GRID: dict[str, list[object]] = {
     "kalman_state": ["xyah"],
     "iou_buffer": [0.05],
     "camera_velocity_gain": [0.3],
-    "camera_alignment": [False, True],
+    "camera_alignment": [True],
+    "confirm_first_frame": [False, True],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
@@ -143,6 +147,7 @@ SWITCHES: dict[str, list[object]] = {
     "iou_buffer": [0.0, 0.05, 0.1],
     "camera_velocity_gain": [0.0, 0.3, 0.5],
     "camera_alignment": [False, True],
+    "confirm_first_frame": [False, True],
     # Probed at the final round-4 defaults, not in GRID (loso_notes.md, round 4).
     "n_init": [3, 2],
     "scores": ["0.5/0.6", "0.4/0.6", "0.6/0.7", "0.5/0.7", "0.5/0.6/0.7"],
