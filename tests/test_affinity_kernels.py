@@ -21,6 +21,7 @@ from hypothesis.extra import numpy as hnp
 from tracker.core.affinity import (
     INFEASIBLE,
     adaptive_fused_cost,
+    box_iou,
     fused_cost,
     gallery_distance,
     iou_cost,
@@ -272,9 +273,23 @@ def test_box_kernels_are_the_numpy_formulas_bit_for_bit(a, b, examples) -> None:
         np.testing.assert_array_equal(pairs, _intersection_reference(a, b))
 
 
-def _reported_rows_reference(states, misses, limit, boxes, occluded_only):
+@given(a=_boxes(), data=st.data())
+def test_box_iou_is_the_matrix_element(a, data, examples) -> None:
+    """Box ``k`` of one list against box ``k`` of the other, bit for bit as the matrix has it."""
+    n = len(a)
+    corners = data.draw(hnp.arrays(np.float64, (n, 2), elements=_coordinates))
+    sizes = data.draw(hnp.arrays(np.float64, (n, 2), elements=st.floats(-5.0, 400.0)))
+    b = np.concatenate([corners, corners + sizes], axis=1)
+    if n and data.draw(st.booleans()):
+        b[0] = a[0]  # a box against itself
+    examples.record("box iou == matrix element", "empty" if n == 0 else "ran")
+    paired = [box_iou(a[k], b[k]) for k in range(n)]
+    np.testing.assert_array_equal(paired, np.diag(iou_matrix(a, b)))
+
+
+def _reported_rows_reference(states, misses, limit, boxes, occluded_only, fit, min_fit):
     """``DeepSort._report``'s rule as numpy code, before its kernel."""
-    reported = (states == CONFIRMED) & (misses <= limit)
+    reported = (states == CONFIRMED) & (misses <= limit) & ((misses == 0) | (fit >= min_fit))
     if occluded_only and limit > 0:
         coasting = np.flatnonzero(reported & (misses > 0))
         seen = boxes[misses == 0]
@@ -300,8 +315,10 @@ def test_reported_rows_are_the_numpy_rule(boxes, data, limit, occluded_only, exa
         hnp.arrays(np.int8, n, elements=st.sampled_from([TENTATIVE, CONFIRMED, DELETED]))
     )
     misses = data.draw(hnp.arrays(np.int32, n, elements=st.integers(0, 5)))
-    got = _reported_rows(states, misses, limit, boxes, occluded_only)
-    want = _reported_rows_reference(states, misses, limit, boxes, occluded_only)
+    fit = data.draw(hnp.arrays(np.float64, n, elements=st.sampled_from([-1.0, 0.3, 0.7, 0.9])))
+    min_fit = data.draw(st.sampled_from([-np.inf, 0.5, 0.7]))
+    got = _reported_rows(states, misses, limit, boxes, occluded_only, fit, min_fit)
+    want = _reported_rows_reference(states, misses, limit, boxes, occluded_only, fit, min_fit)
     examples.record("reported rows == numpy rule", "some coasting" if (misses > 0).any() else "ran")
     assert got.tolist() == want.tolist()
 

@@ -52,7 +52,8 @@ def _occluded(missed: np.ndarray, seen: np.ndarray) -> list[bool]:
     boxes = np.concatenate([missed, seen])
     states = np.full(len(boxes), CONFIRMED, np.int8)
     misses = np.array([1] + [0] * len(seen), np.int32)
-    rows = _reported_rows(states, misses, 2, boxes, True)
+    fits = np.ones(len(boxes))
+    rows = _reported_rows(states, misses, 2, boxes, True, fits, -np.inf)
     return [0 in rows.tolist()]
 
 

@@ -18,6 +18,7 @@ OFF_THE_DEFAULT_PATH = {
 # from numba's cache, never compiled on their own).
 CALLED_FROM_KERNELS_ONLY = {
     "tracker.core.affinity._gap",
+    "tracker.core.affinity.box_iou",
     "tracker.core.affinity._maximum",
     "tracker.core.affinity._minimum",
     "tracker.core.affinity._overlap",

@@ -24,71 +24,79 @@ CASES = {
     # name: (sequence folder under data/, detection file under data/, features, config)
     "MOT17-09-SDP npy": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True, {},
-        "822afba4135226b4f4a13d55fb522b703452f80876b78a602b1b7c7a911e8c5b",
+        "be60375af85ec8df0d43e3ef06e0a25644ca9665ed06cb93826b6120a59bd864",
     ),
     "MOT17-09-FRCNN npy": (
         "MOT17/train/MOT17-09-FRCNN", "MOT17/deep_sort_npy/MOT17-09-FRCNN.npy", True, {},
-        "3e6a7908692f28e4612de6497c1d3e989058c172fdb3ad35b4fd6576d22b517a",
+        "f3149e8c461b26232170686eb0f17497534c1cf5a510fa254655325535c884c1",
     ),
     "MOT15 ADL-Rundle-6 det_frcnn motion-only": (
         "MOT15/train/ADL-Rundle-6", "MOT15/train/ADL-Rundle-6/det/det_frcnn.txt", False, {},
-        "0b46cc1a0972cc14fd7a0645c236289b774358af081be1251ca56291acaf20a3",
+        "2e859b92b83b91ab4dbc3caade3018e7eda6c36bf3018d3e0faa43cf07dc2a76",
     ),
     # Following the camera (camera_velocity_gain, default since loso.md round 5) moves the
     # tracks wherever the steady matches share a shift; at 0 the files are those before it.
     "MOT15 ADL-Rundle-6 det_frcnn motion-only, camera velocity off": (
         "MOT15/train/ADL-Rundle-6", "MOT15/train/ADL-Rundle-6/det/det_frcnn.txt", False,
         {"camera_velocity_gain": 0.0},
-        "7c66c002aed2eb862a6b8399f4f473183fa1847cea53675a6b7df37994337ea5",
+        "ed5d6c70988a0af7160f6fa3ae846b4636bbb6e617706b73ab3d2748ffc9c09b",
     ),
     # The buffered-IoU stage (iou_buffer, default since loso_assoc_notes.md) runs
     # below 30 fps only: this 7 fps sequence is the one pinned here it changes.
     "PETS09-S2L1 det_yolov5n motion-only": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False, {},
-        "d329f1b8a40c9ed7c01f8776e5c3960ff8fb5d569da3880aba66200fdab89edd",
+        "f096ebd445ac6efdc957286ca61778f351c24e687fedaf48b31a7676127089d7",
     ),
     "PETS09-S2L1 det_yolov5n motion-only, camera velocity off": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
         {"camera_velocity_gain": 0.0},
-        "903f67045f3f03123ba85e9ac1eb175333ba51c71a890d37ba9f5203e47270d1",
+        "38fcc1cd66a0bc01917b98f3bed6ebf1a5aa0f8e722660aa33fb3cc8cb14b209",
     ),
     "PETS09-S2L1 det_yolov5n motion-only, no buffered stage": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
         {"iou_buffer": 0.0},
-        "8a34ca5449bdcd28bea82ebdfbe4842eadca3ddacbd30cc6dcb1731fc58b14f4",
+        "c193fcbf40a33a5cfcc16dce5ddebd1ebe7915139842552de852747dd9ebe6ea",
     ),
     "MOT17-09-SDP npy, cascade + re-update": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"cascade": True, "observation_reupdate": True},
-        "9929fcdfd0e28e899e679f6676362c4998753244d7120dfd63ff99989f6d295d",
+        "796a90b5739ed6c903c6e1f9337c1695d224bd1a4b8484c190db398abc23fc41",
     ),
     # The fusion before ``reliability`` became the default (loso_adapt2_notes.md): its
     # results are those the first two cases pinned until then.
     "MOT17-09-SDP npy, weighted": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"appearance_fusion": "weighted"},
-        "7a43f078fb6b41079fda4e1509ee25061a987e7cc27c6fbadd8f76eb92c88f34",
+        "8477d557c3b21f99140c5c3fef08c4dc027430f8062267f1a2559b8681bf6fc2",
     ),
     "MOT17-09-FRCNN npy, weighted": (
         "MOT17/train/MOT17-09-FRCNN", "MOT17/deep_sort_npy/MOT17-09-FRCNN.npy", True,
         {"appearance_fusion": "weighted"},
-        "2142e8fb772e9a720835b4d4d464468c280608d549d41abca20f1ce7ecde65b6",
+        "5b16ae01bd89951feb44fc8edcc849584566ec5aeae68f2797ebff3028e3e821",
     ),
     "MOT17-09-SDP npy, reliability (prior 0.5) + EMA": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"appearance": "ema", "appearance_weight": 0.5},
-        "51342815fb660bb170b47b845bc1adea97f8b764ca409b52f64169362130f813",
+        "6916d53c3de537e1aebd03d8381e9a4f65bb14f8e40c552385d8f47002eb9fe0",
+    ),
+    # Coasting output only from tracks whose predictions fit, for up to 1 s (coast_min_iou
+    # 0.7, report_misses 1 s: defaults since loso.md round 8) changes every file above; with
+    # round 7's 0.2 s and no fit required, they are round 7's files.
+    "MOT17-09-SDP npy, round-7 coasting": (
+        "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
+        {"report_misses": 0.2, "coast_min_iou": 0.0},
+        "822afba4135226b4f4a13d55fb522b703452f80876b78a602b1b7c7a911e8c5b",
     ),
     # Confirming the first frame's tracks at once (confirm_first_frame, default since
-    # loso.md round 7) changes every file above; switched off, they are the files before it.
-    "MOT17-09-SDP npy, first frame unconfirmed": (
+    # loso.md round 7) changed every file; switched off too, they are round 6's files.
+    "MOT17-09-SDP npy, round-6 defaults": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
-        {"confirm_first_frame": False},
+        {"confirm_first_frame": False, "report_misses": 0.2, "coast_min_iou": 0.0},
         "34b28e43fbcb795cc8b983983a448dcc33d2d463d75c348270f948cec45ebbcd",
     ),
-    "PETS09-S2L1 det_yolov5n motion-only, first frame unconfirmed": (
+    "PETS09-S2L1 det_yolov5n motion-only, round-6 defaults": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
-        {"confirm_first_frame": False},
+        {"confirm_first_frame": False, "report_misses": 0.2, "coast_min_iou": 0.0},
         "7353a7bef52528212c1d6486fdea4f435516d355e3a85978b4806e23c137fdea",
     ),
 }  # fmt: skip

@@ -78,6 +78,7 @@ BASE: dict[str, object] = {
     "camera_velocity_gain": 0.0,
     "camera_alignment": False,
     "confirm_first_frame": False,
+    "coast_min_iou": 0.0,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -102,11 +103,13 @@ BASE: dict[str, object] = {
 #: PETS09 footage left out) to gain 0.5 by a hair, and that fold's loss decided the switch
 #: (loso_notes.md, round 6; results/loso_round6_gain.md).
 #: Round 7 holds the alignment on, its round-6 choice, and judges ``confirm_first_frame``
-#: (a stream's first-frame tracks confirmed at once, as ByteTrack activates them).
+#: (a stream's first-frame tracks confirmed at once, as ByteTrack activates them). Round 8
+#: holds that on and judges ``coast_min_iou`` (coasting output only from tracks whose
+#: predictions have fitted their detections), with coasting up to 1 s in the grid.
 GRID: dict[str, list[object]] = {
     "time_base": ["seqinfo"],
     "max_age": [1.0, 2.0, 4.0],
-    "report_misses": [0.0, 0.2, 0.5],
+    "report_misses": [0.0, 0.2, 0.5, 1.0],
     "scores": ["0.5/0.6"],
     "observation_reupdate": [False, True],
     "iou_gate_frame_rate_power": [1.0],
@@ -117,7 +120,8 @@ GRID: dict[str, list[object]] = {
     "iou_buffer": [0.05],
     "camera_velocity_gain": [0.3],
     "camera_alignment": [True],
-    "confirm_first_frame": [False, True],
+    "confirm_first_frame": [True],
+    "coast_min_iou": [0.0, 0.5, 0.6, 0.7, 0.8],
 }
 
 #: ``appearance_mode`` values: (appearance_fusion, appearance_weight).
@@ -137,7 +141,7 @@ APPEARANCE_KEYS = ("appearance_mode",)
 #: The switches whose effect is reported, with their "off" value first.
 SWITCHES: dict[str, list[object]] = {
     "time_base": ["30fps", "seqinfo"],
-    "report_misses": [0.2, 0.0, 0.5],
+    "report_misses": [0.2, 0.0, 0.5, 1.0],
     "observation_reupdate": [False, True],
     "iou_gate_frame_rate_power": [0.0, 1.0],
     "appearance_mode": ["weighted-1.0", "reliability", "reliability-0.5"],
@@ -148,6 +152,7 @@ SWITCHES: dict[str, list[object]] = {
     "camera_velocity_gain": [0.0, 0.3, 0.5],
     "camera_alignment": [False, True],
     "confirm_first_frame": [False, True],
+    "coast_min_iou": [0.0, 0.5, 0.6, 0.7, 0.8],
     # Probed at the final round-4 defaults, not in GRID (loso_notes.md, round 4).
     "n_init": [3, 2],
     "scores": ["0.5/0.6", "0.4/0.6", "0.6/0.7", "0.5/0.7", "0.5/0.6/0.7"],
@@ -270,7 +275,7 @@ def canonical(params: dict[str, object], unit: Unit) -> dict[str, object]:
     if unit.frame_rate == 30.0:
         drop.add("time_base")
     if params.get("report_misses") == 0.0:
-        drop.add("coast_report")  # nothing coasting is reported either way
+        drop.update(("coast_report", "coast_min_iou"))  # nothing coasting is reported anyway
     return {k: v for k, v in params.items() if k not in drop}
 
 

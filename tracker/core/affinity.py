@@ -29,6 +29,16 @@ def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
 
 
 @kernel
+def box_iou(a: FloatArray, b: FloatArray) -> float:
+    """IoU of two xyxy boxes, as ``iou_matrix`` computes each of its elements."""
+    area_a = (a[2] - a[0]) * (a[3] - a[1])
+    intersection = overlap_area(a, b)
+    area_b = (b[2] - b[0]) * (b[3] - b[1])
+    union = (area_a + area_b) - intersection
+    return intersection / union if union > 0.0 else 0.0
+
+
+@kernel
 def overlap_area(a: FloatArray, b: FloatArray) -> float:
     """Area two xyxy boxes share (0 when apart): the intersection of ``iou_matrix`` and of
     the report's occlusion rule."""

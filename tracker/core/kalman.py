@@ -149,6 +149,11 @@ class BatchKalmanFilter:
         """``(N, 4)`` xyxy corners as measurements of this filter's state space."""
         return kernels.from_xyxy(_float_rows(boxes, "boxes"), self._xyah)
 
+    @property
+    def uses_aspect(self) -> bool:
+        """Whether the state holds the aspect ratio (``xyah``) rather than the width."""
+        return self._xyah
+
     def boxes(self, measurements: FloatArray) -> FloatArray:
         """``(N, 4)`` measurements (or ``mean[:, :4]``) of this state space as xyxy corners."""
         return kernels.to_xyxy(_float_rows(measurements, "measurements"), self._xyah)

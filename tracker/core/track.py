@@ -17,7 +17,9 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from tracker.core.affinity import box_iou
 from tracker.core.jit import kernel
+from tracker.core.kalman_kernels import to_xyxy
 
 
 class TrackState(IntEnum):
@@ -31,6 +33,10 @@ class TrackState(IntEnum):
 TENTATIVE = int(TrackState.TENTATIVE)
 CONFIRMED = int(TrackState.CONFIRMED)
 DELETED = int(TrackState.DELETED)
+
+#: Weight of the past in a track's ``prediction_fit`` at each match (0.8: about the last five
+#: matches count), so one lucky or unlucky frame does not decide whether it is trusted.
+PREDICTION_FIT_MEMORY = 0.8
 
 
 class TrackTable:
@@ -49,6 +55,10 @@ class TrackTable:
         self.age = np.zeros(capacity, np.int32)
         self.misses = np.zeros(capacity, np.int32)  # frames since the last update
         self.appearance_age = np.zeros(capacity, np.int32)  # frames since appearance learnt
+        # How well the track's predictions have overlapped its detections (IoU, averaged
+        # over its matches; -1 before the first), which decides whether a prediction is
+        # worth reporting while the track coasts (``coast_min_iou``).
+        self.prediction_fit = np.zeros(capacity)
         self.mean = np.zeros((capacity, 8))
         self.cov = np.zeros((capacity, 8, 8))
         self.last_detection = np.full(capacity, -1, np.int64)
@@ -66,9 +76,9 @@ class TrackTable:
     # -- storage -------------------------------------------------------------------------
 
     _columns = (
-        "ids", "classes", "scores", "states", "hits", "age", "misses", "appearance_age", "mean",
-        "cov", "last_detection", "observation", "observed_mean", "observed_cov", "gallery",
-        "gallery_count", "gallery_next", "smooth_feature",
+        "ids", "classes", "scores", "states", "hits", "age", "misses", "appearance_age",
+        "prediction_fit", "mean", "cov", "last_detection", "observation", "observed_mean",
+        "observed_cov", "gallery", "gallery_count", "gallery_next", "smooth_feature",
     )  # fmt: skip
 
     def _ensure_capacity(self, needed: int) -> None:
@@ -114,6 +124,7 @@ class TrackTable:
         self.hits[rows] = 1
         self.age[rows] = 1
         self.misses[rows] = 0
+        self.prediction_fit[rows] = -1.0
         self.mean[rows] = mean
         self.cov[rows] = cov
         self.last_detection[rows] = detection_index
@@ -178,6 +189,20 @@ class TrackTable:
         self.observed_mean[rows] = self.mean[rows]
         self.observed_cov[rows] = self.cov[rows]
 
+    def learn_prediction_fit(
+        self,
+        rows: NDArray[np.int64],
+        boxes: NDArray[np.float64],
+        cols: NDArray[np.int64],
+        uses_aspect: bool,
+    ) -> None:
+        """Before the update: fold the IoU between each matched track's predicted box (its
+        ``mean``, xyah when ``uses_aspect``, else xywh) and its detection's (``boxes[cols]``,
+        xyxy) into the track's running ``prediction_fit`` (the first taken as it is)."""
+        _learn_prediction_fit(
+            rows, cols, self.mean, boxes, uses_aspect, PREDICTION_FIT_MEMORY, self.prediction_fit
+        )
+
     def mark_missed(self, rows: NDArray[np.int64], max_age: int) -> None:
         """Delete tentative tracks at their first miss and confirmed ones past ``max_age``."""
         _mark_missed(rows, max_age, self.last_detection, self.states, self.misses)
@@ -219,6 +244,23 @@ def _push_features(
         gallery[row, slot] = features[k]
         gallery_next[row] = (slot + 1) % budget
         gallery_count[row] = min(gallery_count[row] + 1, budget)
+
+
+@kernel
+def _learn_prediction_fit(
+    rows: NDArray[np.int64],
+    cols: NDArray[np.int64],
+    mean: NDArray[np.float64],
+    boxes: NDArray[np.float64],
+    uses_aspect: bool,
+    memory: float,
+    prediction_fit: NDArray[np.float64],
+) -> None:
+    predicted = to_xyxy(mean[rows], uses_aspect)  # reads the first four columns only
+    for k, row in enumerate(rows):
+        fit = box_iou(predicted[k], boxes[cols[k]])
+        old = prediction_fit[row]
+        prediction_fit[row] = fit if old < 0.0 else memory * old + (1.0 - memory) * fit
 
 
 @kernel
