@@ -30,7 +30,7 @@ def iou_matrix(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
 
 @kernel
 def box_iou(a: FloatArray, b: FloatArray) -> float:
-    """IoU of two xyxy boxes, as ``iou_matrix`` computes each of its elements."""
+    """IoU of two xyxy boxes: one element of ``iou_matrix``, and a track's prediction fit."""
     area_a = (a[2] - a[0]) * (a[3] - a[1])
     intersection = overlap_area(a, b)
     area_b = (b[2] - b[0]) * (b[3] - b[1])
@@ -64,14 +64,10 @@ def _overlap(a_low: float, a_high: float, b_low: float, b_high: float) -> float:
 @kernel
 def _iou_kernel(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
     """``iou_matrix`` into ``out``, each element as the numpy code computed it: the two
-    overlaps' product over ``(area_a + area_b) - intersection``."""
+    overlaps' product over ``(area_a + area_b) - intersection`` (``box_iou``)."""
     for i in range(a.shape[0]):
-        area_a = (a[i, 2] - a[i, 0]) * (a[i, 3] - a[i, 1])
         for j in range(b.shape[0]):
-            intersection = overlap_area(a[i], b[j])
-            area_b = (b[j, 2] - b[j, 0]) * (b[j, 3] - b[j, 1])
-            union = (area_a + area_b) - intersection
-            out[i, j] = intersection / union if union > 0.0 else 0.0
+            out[i, j] = box_iou(a[i], b[j])
 
 
 def buffered_boxes(boxes: FloatArray, buffer: float) -> FloatArray:
