@@ -52,7 +52,13 @@ from tracker.core.affinity import (
 from tracker.core.assignment import Assignment, matching_cascade, min_cost_assignment
 from tracker.core.detections import Detections, InvalidDetectionsError
 from tracker.core.jit import kernel
-from tracker.core.kalman import CHI2_95, KALMAN_STATES, BatchKalmanFilter, KalmanState
+from tracker.core.kalman import (
+    CHI2_95,
+    KALMAN_STATES,
+    BatchKalmanFilter,
+    KalmanState,
+    NoiseModel,
+)
 from tracker.core.scene_motion import MIN_CAMERA_PAIRS, CameraVelocity, steady_residuals
 from tracker.core.score_profile import SCORE_FUSIONS, RecentScores, ScoreFusion, score_weights
 from tracker.core.track import CONFIRMED, TENTATIVE, TrackTable
@@ -289,6 +295,13 @@ class DeepSortConfig:
     (42.76 / 58.05 against 44.10 / 59.08), and no configuration with it keeps re-ID at least
     motion-only on every sequence with features (it improves motion-only more), so
     ``xyah``."""
+    aspect_noise: float = 1.0
+    """``xyah`` only: the Kalman filter's process noise on the aspect ratio, in multiples of
+    DeepSORT's (``kalman.NoiseModel.aspect_noise``). At 1 the aspect is nearly fixed, which
+    steadies boxes whose width the detector measures noisily; larger lets the box follow a
+    shape that really changes (a person clipped at the image border, passing close to the
+    camera, turning). Measured in sample at 3 / 10 / 30 before LOSO (loso_notes.md, round 9).
+    Ignored by ``xywh_height``, whose width has its own noise."""
     iou_buffer: float = 0.05
     """C-BIoU's buffered IoU (Yang et al., WACV 2023) as one more stage at low frame rates:
     after the main and tentative stages, the confirmed tracks still unmatched are matched
@@ -381,6 +394,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "iou_buffer": (0.0, MAX_IOU_BUFFER),
     "camera_velocity_gain": (0.0, 1.0),
     "coast_min_iou": (0.0, 1.0),
+    "aspect_noise": (0.01, 100.0),
     "n_init": (1, MAX_N_INIT),
     "gallery_budget": (1, MAX_GALLERY_BUDGET),
 }
@@ -520,7 +534,9 @@ class DeepSort:
         # C-BIoU's buffer, grown with the time between frames beyond 30 fps's; 0: no stage.
         slower = max(0.0, DEFAULT_FRAME_RATE / self.frame_rate - 1.0)
         self._iou_buffer = self.config.iou_buffer * slower
-        self.kf = BatchKalmanFilter(state=self.config.kalman_state)
+        self.kf = BatchKalmanFilter(
+            NoiseModel(state=self.config.kalman_state, aspect_noise=self.config.aspect_noise)
+        )
         # In EMA mode the gallery is never read, so it is not kept (budget 0).
         uses_gallery = self.config.appearance == "gallery"
         self.tracks = TrackTable(self.config.gallery_budget if uses_gallery else 0)

@@ -56,6 +56,13 @@ class NoiseModel:
     still shrink to ~0 (coasting on a shrinking size, or a correction), and noise
     proportional to it would leave the covariance singular or indefinite."""
     state: KalmanState = "xyah"
+    aspect_noise: float = 1.0
+    """``xyah`` only: the aspect ratio's process noise (and its initial uncertainty, which
+    DeepSORT sets equal), in multiples of DeepSORT's (a standard deviation of 0.01 a frame).
+    DeepSORT holds the aspect nearly fixed, which steadies a
+    box whose width the detector measures noisily but lags a box whose shape really
+    changes: a person entering or leaving at the image border (the detector clips the box),
+    walking past close to the camera, bending or turning (``DeepSortConfig.aspect_noise``)."""
     _initial_scale: FloatArray = field(init=False, repr=False, compare=False)
     _process_scale: FloatArray = field(init=False, repr=False, compare=False)
     _state_offset: FloatArray = field(init=False, repr=False, compare=False)
@@ -71,9 +78,11 @@ class NoiseModel:
     def __post_init__(self) -> None:
         if self.state not in KALMAN_STATES:
             raise ValueError(f"state must be one of {KALMAN_STATES}, got {self.state!r}")
+        if not (np.isfinite(self.aspect_noise) and self.aspect_noise > 0):
+            raise ValueError(f"aspect_noise must be a positive number, got {self.aspect_noise!r}")
         p, v = self.std_weight_position, self.std_weight_velocity
         if self.state == "xyah":
-            offset = np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])
+            offset = np.array([0, 0, 1e-2 * self.aspect_noise, 0, 0, 0, 1e-5, 0])
             initial = np.array([2 * p, 2 * p, 0.0, 2 * p, 10 * v, 10 * v, 0.0, 10 * v])
             process = np.array([p, p, 0.0, p, v, v, 0.0, v])
             measurement, measurement_offset = np.array([p, p, 0.0, p]), np.array([0, 0, 1e-1, 0])
