@@ -95,3 +95,29 @@ def test_without_coasting_output_its_filters_are_not_run_twice() -> None:
     assert "coast_report" not in silent and "coast_min_iou" not in silent
     coasting = loso.canonical({**base, "report_misses": 1.0}, unit)
     assert coasting["coast_min_iou"] == 0.7 and coasting["coast_report"] == "occluded"
+
+
+def test_the_held_out_units_are_no_tuning_units_footage() -> None:
+    tuning = loso.units()
+    held_out = loso.held_out_units()
+    assert len(held_out) == 6
+    assert {u.footage for u in held_out}.isdisjoint({u.footage for u in tuning})
+    assert {u.seq for u in held_out}.isdisjoint({u.seq for u in tuning})
+    assert not any(u.use_features for u in held_out)
+
+
+def test_the_held_out_section_says_where_the_default_beats_the_best_peer() -> None:
+    held_out = {
+        "MOT17-05-FRCNN": {"HOTA": 41.0, "IDF1": 52.0},
+        loso.HELD_OUT_COMBINED: {"HOTA": 49.3, "IDF1": 57.5},
+    }
+    peers = {
+        "MOT17-05-FRCNN": {"HOTA": 45.7, "IDF1": 51.0},
+        loso.HELD_OUT_COMBINED: {"HOTA": 47.3, "IDF1": 55.2},
+    }
+    lines = loso.held_out_markdown(held_out, peers)
+    assert "| MOT17-05-FRCNN | 41.000 / 52.000 | 45.700 / 51.000 | no / yes |" in lines
+    assert f"| **{loso.HELD_OUT_COMBINED}** | 49.300 / 57.500 | 47.300 / 55.200 | yes / yes |" in (
+        lines
+    )
+    assert loso.held_out_markdown({}, peers) == []

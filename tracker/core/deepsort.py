@@ -300,8 +300,10 @@ class DeepSortConfig:
     DeepSORT's (``kalman.NoiseModel.aspect_noise``). At 1 the aspect is nearly fixed, which
     steadies boxes whose width the detector measures noisily; larger lets the box follow a
     shape that really changes (a person clipped at the image border, passing close to the
-    camera, turning). Measured in sample at 3 / 10 / 30 before LOSO (loso_notes.md, round 9).
-    Ignored by ``xywh_height``, whose width has its own noise."""
+    camera, turning). Ignored by ``xywh_height``, whose width has its own noise. LOSO round 9
+    (benchmarks/results/loso_round9_aspect.md): left-out mean objective 63.03 at 1 against
+    62.38 at 3 and 62.75 at 10, so DeepSORT's value stays; on the held-out MOT17 public
+    detections 10 would gain (combined 50.27 / 57.80 against 49.31 / 57.53; loso_notes.md)."""
     iou_buffer: float = 0.05
     """C-BIoU's buffered IoU (Yang et al., WACV 2023) as one more stage at low frame rates:
     after the main and tentative stages, the confirmed tracks still unmatched are matched
