@@ -56,14 +56,18 @@ class SkipReplay:
 
 
 def replay_skip(
-    dets: DetectionSet, length: int, config: DeepSortConfig, frame_rate: float | None
+    dets: DetectionSet,
+    length: int,
+    config: DeepSortConfig,
+    frame_rate: float | None,
+    image_size: tuple[float, float] | None = None,
 ) -> SkipReplay:
     """``tracker.offline.track_detections`` with features only where the pipeline would
     embed: each frame, the detections ``detections_needing_appearance`` leaves out get a
     zero feature row, as ``Pipeline._embed_all`` leaves them."""
     if dets.features is None:
         raise ValueError("replaying the embedding skip needs features")
-    tracker = DeepSort(config, frame_rate=frame_rate)
+    tracker = DeepSort(config, frame_rate=frame_rate, image_size=image_size)
     boxes, collected = dets.boxes_xyxy, ResultCollector()
     embedded = before = total = 0
     for frame, rows in dets.iter_frames(length):

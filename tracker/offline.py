@@ -44,12 +44,14 @@ def track_detections(
     progress: bool = False,
     description: str = "tracking",
     frame_rate: float | None = None,
+    image_size: tuple[float, float] | None = None,
 ) -> tuple[dict[str, np.ndarray], float]:
     """Run ``DeepSort`` over every frame 1..length; returns result columns and update() time.
 
     ``frame_rate`` is the sequence's (seqinfo ``frameRate``); the tracker's times are in
-    seconds. ``None`` lets the tracker assume its default."""
-    tracker = DeepSort(config, frame_rate=frame_rate)
+    seconds. ``None`` lets the tracker assume its default. ``image_size`` is the frames'
+    ``(width, height)`` (seqinfo ``imWidth`` / ``imHeight``), ``None`` if unknown."""
+    tracker = DeepSort(config, frame_rate=frame_rate, image_size=image_size)
     boxes_xyxy = dets.boxes_xyxy
     features = dets.features if use_features else None
     collected = ResultCollector()
@@ -86,6 +88,7 @@ def track_sequence(
     columns, elapsed = track_detections(
         dets, length, config or DeepSortConfig(), use_features=not motion_only,
         progress=progress, description=info.name, frame_rate=info.frame_rate,
+        image_size=(info.width, info.height),
     )  # fmt: skip
     write_results(
         out_path, columns["frames"], columns["ids"], columns["boxes_xyxy"], columns["scores"]

@@ -105,13 +105,15 @@ class Pipeline:
         detection_filter: DetectionFilter | None = None,
         frame_rate: float | None = None,
         camera_motion: str = DEFAULT_CAMERA_MOTION,
+        image_size: tuple[float, float] | None = None,
     ) -> StreamState:
         """A stream's own state; ``frame_rate`` (the source's fps, None if unknown) turns the
         tracker's times in seconds into frames; ``camera_motion`` (``tracker.motion``'s
         ``CAMERA_MOTION_MODES``) says whether the stream's frames move its tracks with the
-        camera (then every ``track`` call needs the frame)."""
+        camera (then every ``track`` call needs the frame). ``image_size`` (width, height) is
+        for streams that send no frames; a frame's own size replaces it."""
         config = self.resolve_config(tracker_config or self.tracker_config)
-        tracker = DeepSort(config, frame_rate=frame_rate)
+        tracker = DeepSort(config, frame_rate=frame_rate, image_size=image_size)
         camera = build_camera_motion(camera_motion)
         return StreamState(tracker, detection_filter or DetectionFilter(), camera=camera)
 
@@ -190,6 +192,10 @@ class Pipeline:
         detection is embedded that need not have been, or one is left without features and
         matched on motion alone."""
         start = time.perf_counter()
+        if frame is not None:  # the tracker drops tracks that leave the image
+            size = (frame.shape[1], frame.shape[0])
+            if stream.tracker.image_size != size:
+                stream.tracker.image_size = size
         motion = None
         if stream.camera is not None:
             if frame is None:

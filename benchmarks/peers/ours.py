@@ -24,10 +24,14 @@ class OursDeepSort:
         self.config = config or DeepSortConfig()
         self.use_features = use_features
         self.needs = frozenset({"features"} if use_features else set())
-        self._tracker = DeepSort(self.config, frame_rate=self.frame_rate)
+        self.image_size = (info.width, info.height)
+        self._tracker = self._new_tracker()
+
+    def _new_tracker(self) -> DeepSort:
+        return DeepSort(self.config, frame_rate=self.frame_rate, image_size=self.image_size)
 
     def reset(self) -> None:
-        self._tracker = DeepSort(self.config, frame_rate=self.frame_rate)
+        self._tracker = self._new_tracker()
 
     def update(
         self,

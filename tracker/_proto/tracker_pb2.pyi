@@ -47,7 +47,7 @@ class TrackRequest(_message.Message):
     def __init__(self, config: _Optional[_Union[StreamConfig, _Mapping]] = ..., frame: _Optional[_Union[Frame, _Mapping]] = ...) -> None: ...
 
 class StreamConfig(_message.Message):
-    __slots__ = ("stream_id", "detector", "embedder", "classes", "min_score", "tracker", "drop_policy", "fps", "camera_motion")
+    __slots__ = ("stream_id", "detector", "embedder", "classes", "min_score", "tracker", "drop_policy", "fps", "camera_motion", "image_width", "image_height")
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
     DETECTOR_FIELD_NUMBER: _ClassVar[int]
     EMBEDDER_FIELD_NUMBER: _ClassVar[int]
@@ -57,6 +57,8 @@ class StreamConfig(_message.Message):
     DROP_POLICY_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
     CAMERA_MOTION_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_WIDTH_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     stream_id: str
     detector: str
     embedder: str
@@ -66,10 +68,12 @@ class StreamConfig(_message.Message):
     drop_policy: DropPolicy
     fps: float
     camera_motion: str
-    def __init__(self, stream_id: _Optional[str] = ..., detector: _Optional[str] = ..., embedder: _Optional[str] = ..., classes: _Optional[_Iterable[int]] = ..., min_score: _Optional[float] = ..., tracker: _Optional[_Union[TrackerParams, _Mapping]] = ..., drop_policy: _Optional[_Union[DropPolicy, str]] = ..., fps: _Optional[float] = ..., camera_motion: _Optional[str] = ...) -> None: ...
+    image_width: int
+    image_height: int
+    def __init__(self, stream_id: _Optional[str] = ..., detector: _Optional[str] = ..., embedder: _Optional[str] = ..., classes: _Optional[_Iterable[int]] = ..., min_score: _Optional[float] = ..., tracker: _Optional[_Union[TrackerParams, _Mapping]] = ..., drop_policy: _Optional[_Union[DropPolicy, str]] = ..., fps: _Optional[float] = ..., camera_motion: _Optional[str] = ..., image_width: _Optional[int] = ..., image_height: _Optional[int] = ...) -> None: ...
 
 class TrackerParams(_message.Message):
-    __slots__ = ("max_age", "n_init", "max_iou_distance", "max_appearance_distance", "appearance_weight", "appearance", "gallery_budget", "ema_momentum", "gating_threshold", "disable_motion_gating", "cascade", "min_score", "high_score", "low_score_iou_distance", "new_track_min_score", "class_aware", "assignment_backend", "report_misses", "appearance_fusion", "observation_reupdate", "iou_gate_frame_rate_power", "appearance_skip_iou", "disable_appearance_skip", "appearance_refresh", "score_fusion", "coast_report", "kalman_state", "iou_buffer", "camera_velocity_gain", "camera_alignment", "confirm_first_frame", "coast_min_iou", "aspect_noise")
+    __slots__ = ("max_age", "n_init", "max_iou_distance", "max_appearance_distance", "appearance_weight", "appearance", "gallery_budget", "ema_momentum", "gating_threshold", "disable_motion_gating", "cascade", "min_score", "high_score", "low_score_iou_distance", "new_track_min_score", "class_aware", "assignment_backend", "report_misses", "appearance_fusion", "observation_reupdate", "iou_gate_frame_rate_power", "appearance_skip_iou", "disable_appearance_skip", "appearance_refresh", "score_fusion", "coast_report", "kalman_state", "iou_buffer", "camera_velocity_gain", "camera_alignment", "confirm_first_frame", "coast_min_iou", "aspect_noise", "min_inside_image")
     MAX_AGE_FIELD_NUMBER: _ClassVar[int]
     N_INIT_FIELD_NUMBER: _ClassVar[int]
     MAX_IOU_DISTANCE_FIELD_NUMBER: _ClassVar[int]
@@ -103,6 +107,7 @@ class TrackerParams(_message.Message):
     CONFIRM_FIRST_FRAME_FIELD_NUMBER: _ClassVar[int]
     COAST_MIN_IOU_FIELD_NUMBER: _ClassVar[int]
     ASPECT_NOISE_FIELD_NUMBER: _ClassVar[int]
+    MIN_INSIDE_IMAGE_FIELD_NUMBER: _ClassVar[int]
     max_age: float
     n_init: int
     max_iou_distance: float
@@ -136,7 +141,8 @@ class TrackerParams(_message.Message):
     confirm_first_frame: bool
     coast_min_iou: float
     aspect_noise: float
-    def __init__(self, max_age: _Optional[float] = ..., n_init: _Optional[int] = ..., max_iou_distance: _Optional[float] = ..., max_appearance_distance: _Optional[float] = ..., appearance_weight: _Optional[float] = ..., appearance: _Optional[str] = ..., gallery_budget: _Optional[int] = ..., ema_momentum: _Optional[float] = ..., gating_threshold: _Optional[float] = ..., disable_motion_gating: _Optional[bool] = ..., cascade: _Optional[bool] = ..., min_score: _Optional[float] = ..., high_score: _Optional[float] = ..., low_score_iou_distance: _Optional[float] = ..., new_track_min_score: _Optional[float] = ..., class_aware: _Optional[bool] = ..., assignment_backend: _Optional[str] = ..., report_misses: _Optional[float] = ..., appearance_fusion: _Optional[str] = ..., observation_reupdate: _Optional[bool] = ..., iou_gate_frame_rate_power: _Optional[float] = ..., appearance_skip_iou: _Optional[float] = ..., disable_appearance_skip: _Optional[bool] = ..., appearance_refresh: _Optional[float] = ..., score_fusion: _Optional[str] = ..., coast_report: _Optional[str] = ..., kalman_state: _Optional[str] = ..., iou_buffer: _Optional[float] = ..., camera_velocity_gain: _Optional[float] = ..., camera_alignment: _Optional[bool] = ..., confirm_first_frame: _Optional[bool] = ..., coast_min_iou: _Optional[float] = ..., aspect_noise: _Optional[float] = ...) -> None: ...
+    min_inside_image: float
+    def __init__(self, max_age: _Optional[float] = ..., n_init: _Optional[int] = ..., max_iou_distance: _Optional[float] = ..., max_appearance_distance: _Optional[float] = ..., appearance_weight: _Optional[float] = ..., appearance: _Optional[str] = ..., gallery_budget: _Optional[int] = ..., ema_momentum: _Optional[float] = ..., gating_threshold: _Optional[float] = ..., disable_motion_gating: _Optional[bool] = ..., cascade: _Optional[bool] = ..., min_score: _Optional[float] = ..., high_score: _Optional[float] = ..., low_score_iou_distance: _Optional[float] = ..., new_track_min_score: _Optional[float] = ..., class_aware: _Optional[bool] = ..., assignment_backend: _Optional[str] = ..., report_misses: _Optional[float] = ..., appearance_fusion: _Optional[str] = ..., observation_reupdate: _Optional[bool] = ..., iou_gate_frame_rate_power: _Optional[float] = ..., appearance_skip_iou: _Optional[float] = ..., disable_appearance_skip: _Optional[bool] = ..., appearance_refresh: _Optional[float] = ..., score_fusion: _Optional[str] = ..., coast_report: _Optional[str] = ..., kalman_state: _Optional[str] = ..., iou_buffer: _Optional[float] = ..., camera_velocity_gain: _Optional[float] = ..., camera_alignment: _Optional[bool] = ..., confirm_first_frame: _Optional[bool] = ..., coast_min_iou: _Optional[float] = ..., aspect_noise: _Optional[float] = ..., min_inside_image: _Optional[float] = ...) -> None: ...
 
 class Frame(_message.Message):
     __slots__ = ("frame_id", "timestamp", "encoded", "raw", "detections")

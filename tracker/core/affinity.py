@@ -84,6 +84,20 @@ def buffered_boxes(boxes: FloatArray, buffer: float) -> FloatArray:
     return grow
 
 
+def inside_share(boxes: FloatArray, width: float, height: float) -> FloatArray:
+    """Share of each box's (xyxy) area inside the image ``[0, width] x [0, height]``; a box
+    of no area counts as inside if its corner is."""
+    inner_w = np.clip(np.minimum(boxes[:, 2], width) - np.maximum(boxes[:, 0], 0.0), 0.0, None)
+    inner_h = np.clip(np.minimum(boxes[:, 3], height) - np.maximum(boxes[:, 1], 0.0), 0.0, None)
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    inside_corner = (
+        (boxes[:, 0] >= 0) & (boxes[:, 0] <= width) & (boxes[:, 1] >= 0) & (boxes[:, 1] <= height)
+    )
+    return np.where(
+        area > 0, inner_w * inner_h / np.where(area > 0, area, 1.0), inside_corner.astype(float)
+    )
+
+
 def l2_normalize(features: NDArray[np.floating]) -> NDArray[np.float32]:
     """Rows scaled to unit length; all-zero rows stay zero (they match nothing)."""
     rows: NDArray[np.float32] = np.asarray(features, dtype=np.float32)

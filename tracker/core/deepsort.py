@@ -44,6 +44,7 @@ from tracker.core.affinity import (
     buffered_boxes,
     fused_cost,
     gallery_distance,
+    inside_share,
     iou_cost,
     iou_matrix,
     overlap_area,
@@ -61,7 +62,7 @@ from tracker.core.kalman import (
 )
 from tracker.core.scene_motion import MIN_CAMERA_PAIRS, CameraVelocity, steady_residuals
 from tracker.core.score_profile import SCORE_FUSIONS, RecentScores, ScoreFusion, score_weights
-from tracker.core.track import CONFIRMED, TENTATIVE, TrackTable
+from tracker.core.track import CONFIRMED, DELETED, TENTATIVE, TrackTable
 
 IntArray = NDArray[np.int64]
 
@@ -85,6 +86,7 @@ MAX_GALLERY_BUDGET = 1000
 MAX_N_INIT = 100
 MAX_SECONDS = 600.0
 MAX_FRAME_RATE = 1000.0
+MAX_IMAGE_SIDE = 65536.0
 
 #: Smallest (and inverse of the largest) zoom a camera_motion may apply between two frames.
 MIN_CAMERA_SCALE = 0.5
@@ -304,6 +306,12 @@ class DeepSortConfig:
     (benchmarks/results/loso_round9_aspect.md): left-out mean objective 63.03 at 1 against
     62.38 at 3 and 62.75 at 10, so DeepSORT's value stays; on the held-out MOT17 public
     detections 10 would gain (combined 50.27 / 57.80 against 49.31 / 57.53; loso_notes.md)."""
+    min_inside_image: float = 0.0
+    """A track the detector missed is deleted once less than this share of its predicted box
+    lies inside the image: its person has walked out of view. Kept alive, such a track
+    coasts beside the border and takes the identity of the next person to leave there, or
+    (with appearance) of a newcomer who looks alike. Needs the image size
+    (``DeepSort(image_size=...)``); without it, or at 0, nothing is deleted for it."""
     iou_buffer: float = 0.05
     """C-BIoU's buffered IoU (Yang et al., WACV 2023) as one more stage at low frame rates:
     after the main and tentative stages, the confirmed tracks still unmatched are matched
@@ -397,6 +405,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "camera_velocity_gain": (0.0, 1.0),
     "coast_min_iou": (0.0, 1.0),
     "aspect_noise": (0.01, 100.0),
+    "min_inside_image": (0.0, 1.0),
     "n_init": (1, MAX_N_INIT),
     "gallery_budget": (1, MAX_GALLERY_BUDGET),
 }
@@ -512,11 +521,18 @@ class DeepSort:
     """Online tracker; one instance per video stream. IDs start at 1 per instance."""
 
     def __init__(
-        self, config: DeepSortConfig | None = None, frame_rate: float | None = None
+        self,
+        config: DeepSortConfig | None = None,
+        frame_rate: float | None = None,
+        image_size: tuple[float, float] | None = None,
     ) -> None:
         """``frame_rate`` (frames per second of the source) converts the config's times into
-        frames; ``None`` assumes ``DEFAULT_FRAME_RATE``."""
+        frames; ``None`` assumes ``DEFAULT_FRAME_RATE``. ``image_size`` is the frames'
+        ``(width, height)`` in pixels, if known (``min_inside_image``; settable later, e.g.
+        when the first image arrives)."""
         self.config = config or DeepSortConfig()
+        self._image_size: tuple[float, float] | None = None
+        self.image_size = image_size
         fps = DEFAULT_FRAME_RATE if frame_rate is None else frame_rate
         if (
             isinstance(fps, bool)
@@ -553,6 +569,27 @@ class DeepSort:
         # ``reliability`` fusion: this stream's separations so far, decisive and judged.
         self._decisive = 0
         self._judged = 0
+
+    @property
+    def image_size(self) -> tuple[float, float] | None:
+        """The frames' ``(width, height)`` in pixels, or ``None`` if unknown."""
+        return self._image_size
+
+    @image_size.setter
+    def image_size(self, size: tuple[float, float] | None) -> None:
+        if size is None:
+            self._image_size = None
+            return
+        try:
+            width, height = (float(v) for v in size)
+        except (TypeError, ValueError):
+            raise ValueError(f"image_size must be (width, height), got {size!r}") from None
+        if not (0 < width <= MAX_IMAGE_SIDE and 0 < height <= MAX_IMAGE_SIDE):
+            raise ValueError(
+                f"image_size must be (width, height) in (0, {MAX_IMAGE_SIDE:g}] pixels, "
+                f"got {size!r}"
+            )
+        self._image_size = (width, height)
 
     @property
     def active_tracks(self) -> int:
@@ -652,6 +689,7 @@ class DeepSort:
             self._learn_camera_velocity(frame, *matched[:2])
         self._update_matched(frame, *matched)
         self.tracks.mark_missed(left, self._max_age)
+        self._drop_departed(left)
         self._start_tracks(frame)
         self.tracks.prune()
         self._frames_seen += 1
@@ -853,6 +891,20 @@ class DeepSort:
         still = np.ones(table.n, dtype=bool)
         still[matched] = False
         return unmatched[still[unmatched]]
+
+    def _drop_departed(self, missed: IntArray) -> None:
+        """``min_inside_image``: delete the ``missed`` confirmed tracks whose predicted box
+        has mostly left the image."""
+        share, size = self.config.min_inside_image, self._image_size
+        if share == 0.0 or size is None or len(missed) == 0:
+            return
+        table = self.tracks
+        rows = missed[table.states[missed] == CONFIRMED]
+        if len(rows) == 0:
+            return
+        boxes = self.kf.boxes(table.mean[rows, :4])
+        inside = inside_share(boxes, size[0], size[1])
+        table.states[rows[inside < share]] = DELETED
 
     def _align_with_camera(self, dets: Detections, measured: NDArray[np.float64]) -> None:
         """``camera_alignment``: move the predictions by the shift the steady tracks (matched

@@ -348,8 +348,9 @@ class TrackerServer:
                 self.gallery_budget_limit(),
             )
             state = pipeline.new_stream(
-                spec.tracker, spec.detection_filter, spec.fps, spec.camera_motion
-            )
+                spec.tracker, spec.detection_filter, spec.fps, spec.camera_motion,
+                spec.image_size,
+            )  # fmt: skip
         except (ConfigError, ValueError) as error:
             await _abort(context, grpc.StatusCode.INVALID_ARGUMENT, f"bad StreamConfig: {error}")
         session = Session(

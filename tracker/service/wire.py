@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from tracker._proto import tracker_pb2 as pb
 from tracker.core import DeepSortConfig, Detections, Tracks
-from tracker.core.deepsort import MAX_FRAME_RATE
+from tracker.core.deepsort import MAX_FRAME_RATE, MAX_IMAGE_SIDE
 from tracker.detect.base import FrameDetections
 from tracker.io.codec import FrameError, check_pixels, image_size, raw_to_bgr
 from tracker.motion import CAMERA_MOTION_MODES, DEFAULT_CAMERA_MOTION
@@ -58,6 +58,7 @@ class StreamSpec:
     policy: Policy
     fps: float | None = None
     camera_motion: str = DEFAULT_CAMERA_MOTION
+    image_size: tuple[int, int] | None = None  # for streams without images
 
     @property
     def needs_image(self) -> bool:
@@ -127,6 +128,14 @@ def spec_from_config(
         raise ConfigError(
             f"fps must be 0 (unknown) or in (0, {MAX_FRAME_RATE:g}], got {config.fps}"
         )
+    width, height = config.image_width, config.image_height
+    if (width == 0) != (height == 0) or not (
+        0 <= width <= MAX_IMAGE_SIDE and 0 <= height <= MAX_IMAGE_SIDE
+    ):
+        raise ConfigError(
+            f"image_width and image_height must both be 0 (unknown) or both in (0, "
+            f"{MAX_IMAGE_SIDE:g}] pixels, got {width} x {height}"
+        )
     camera_motion = config.camera_motion.strip() or DEFAULT_CAMERA_MOTION
     if camera_motion not in CAMERA_MOTION_MODES:
         raise ConfigError(
@@ -153,6 +162,7 @@ def spec_from_config(
         policy=_POLICIES[config.drop_policy],
         fps=float(config.fps) or None,
         camera_motion=camera_motion,
+        image_size=(width, height) if width else None,
     )
 
 
