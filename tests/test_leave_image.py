@@ -106,6 +106,10 @@ def test_the_rule_and_the_image_size_travel_over_the_wire() -> None:
         return spec_from_config(config, None, None, default)
 
     assert spec().image_size is None
+    from tracker.client import StreamOptions
+
+    sent = StreamOptions(detector="public", embedder="none", image_size=(1920, 1080)).to_proto()
+    assert spec_from_config(sent, None, None, default).image_size == (1920, 1080)
     assert spec(image_width=1920, image_height=1080).image_size == (1920, 1080)
     for bad in ({"image_width": 640}, {"image_height": 480}, {"image_width": -1, "image_height": 5},
                 {"image_width": 100_000, "image_height": 480}):  # fmt: skip

@@ -44,6 +44,8 @@ class StreamOptions:
     policy: Literal["latest", "all"] = "latest"
     fps: float | None = None  # the source's frame rate; the tracker's times are in seconds
     camera_motion: str = ""  # "" = the server's default; "off" or "flow" (needs the images)
+    # (width, height) of the frames, for streams that send detections without images
+    image_size: tuple[int, int] | None = None
 
     def to_proto(self) -> pb.StreamConfig:
         params = dict(self.tracker)
@@ -63,6 +65,8 @@ class StreamOptions:
             drop_policy=_POLICY[self.policy],
             fps=self.fps or 0.0,
             camera_motion=self.camera_motion,
+            image_width=self.image_size[0] if self.image_size else 0,
+            image_height=self.image_size[1] if self.image_size else 0,
         )
 
 
