@@ -19,6 +19,7 @@ OFF_THE_DEFAULT_PATH = {
 CALLED_FROM_KERNELS_ONLY = {
     "tracker.core.affinity._gap",
     "tracker.core.affinity.box_iou",
+    "tracker.core.affinity.inside_share",
     "tracker.core.affinity._maximum",
     "tracker.core.affinity._minimum",
     "tracker.core.affinity._overlap",

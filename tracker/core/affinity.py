@@ -84,18 +84,21 @@ def buffered_boxes(boxes: FloatArray, buffer: float) -> FloatArray:
     return grow
 
 
+@kernel
 def inside_share(boxes: FloatArray, width: float, height: float) -> FloatArray:
     """Share of each box's (xyxy) area inside the image ``[0, width] x [0, height]``; a box
     of no area counts as inside if its corner is."""
-    inner_w = np.clip(np.minimum(boxes[:, 2], width) - np.maximum(boxes[:, 0], 0.0), 0.0, None)
-    inner_h = np.clip(np.minimum(boxes[:, 3], height) - np.maximum(boxes[:, 1], 0.0), 0.0, None)
-    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    inside_corner = (
-        (boxes[:, 0] >= 0) & (boxes[:, 0] <= width) & (boxes[:, 1] >= 0) & (boxes[:, 1] <= height)
-    )
-    return np.where(
-        area > 0, inner_w * inner_h / np.where(area > 0, area, 1.0), inside_corner.astype(float)
-    )
+    out = np.empty(boxes.shape[0])
+    for i in range(boxes.shape[0]):
+        box = boxes[i]
+        area = (box[2] - box[0]) * (box[3] - box[1])
+        if area > 0.0:
+            inner = _overlap(box[0], box[2], 0.0, width) * _overlap(box[1], box[3], 0.0, height)
+            out[i] = inner / area
+        else:
+            corner_in = 0.0 <= box[0] <= width and 0.0 <= box[1] <= height
+            out[i] = 1.0 if corner_in else 0.0
+    return out
 
 
 def l2_normalize(features: NDArray[np.floating]) -> NDArray[np.float32]:

@@ -44,7 +44,6 @@ from tracker.core.affinity import (
     buffered_boxes,
     fused_cost,
     gallery_distance,
-    inside_share,
     iou_cost,
     iou_matrix,
     overlap_area,
@@ -62,7 +61,7 @@ from tracker.core.kalman import (
 )
 from tracker.core.scene_motion import MIN_CAMERA_PAIRS, CameraVelocity, steady_residuals
 from tracker.core.score_profile import SCORE_FUSIONS, RecentScores, ScoreFusion, score_weights
-from tracker.core.track import CONFIRMED, DELETED, TENTATIVE, TrackTable
+from tracker.core.track import CONFIRMED, TENTATIVE, TrackTable
 
 IntArray = NDArray[np.int64]
 
@@ -905,13 +904,7 @@ class DeepSort:
         share, size = self.config.min_inside_image, self._image_size
         if share == 0.0 or size is None or len(missed) == 0:
             return
-        table = self.tracks
-        rows = missed[table.states[missed] == CONFIRMED]
-        if len(rows) == 0:
-            return
-        boxes = self.kf.boxes(table.mean[rows, :4])
-        inside = inside_share(boxes, size[0], size[1])
-        table.states[rows[inside < share]] = DELETED
+        self.tracks.mark_departed(missed, self.kf.uses_aspect, size, share)
 
     def _align_with_camera(self, dets: Detections, measured: NDArray[np.float64]) -> None:
         """``camera_alignment``: move the predictions by the shift the steady tracks (matched

@@ -17,7 +17,7 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from tracker.core.affinity import box_iou
+from tracker.core.affinity import box_iou, inside_share
 from tracker.core.jit import kernel
 from tracker.core.kalman_kernels import to_xyxy
 
@@ -207,6 +207,17 @@ class TrackTable:
         """Delete tentative tracks at their first miss and confirmed ones past ``max_age``."""
         _mark_missed(rows, max_age, self.last_detection, self.states, self.misses)
 
+    def mark_departed(
+        self,
+        rows: NDArray[np.int64],
+        uses_aspect: bool,
+        image_size: tuple[float, float],
+        min_share: float,
+    ) -> None:
+        """Delete the confirmed tracks among ``rows`` whose current box (their prediction,
+        for missed tracks) has less than ``min_share`` of its area inside the image."""
+        _mark_departed(rows, self.states, self.mean, uses_aspect, *image_size, min_share)
+
     def prune(self) -> None:
         """Drop deleted rows so memory tracks only live tracks."""
         live = self.states[: self.n] != DELETED
@@ -311,4 +322,21 @@ def _mark_missed(
     for row in rows:
         last_detection[row] = -1
         if states[row] == TENTATIVE or misses[row] > max_age:
+            states[row] = DELETED
+
+
+@kernel
+def _mark_departed(
+    rows: NDArray[np.int64],
+    states: NDArray[np.int8],
+    mean: NDArray[np.float64],
+    uses_aspect: bool,
+    width: float,
+    height: float,
+    min_share: float,
+) -> None:
+    boxes = to_xyxy(mean[rows], uses_aspect)  # reads the first four columns only
+    shares = inside_share(boxes, width, height)
+    for k, row in enumerate(rows):
+        if states[row] == CONFIRMED and shares[k] < min_share:
             states[row] = DELETED

@@ -27,7 +27,8 @@ def compile_kernels(config: DeepSortConfig | None = None, frame_rate: float = 10
     rng = np.random.default_rng(0)
     looks = rng.normal(size=(5, _FEATURE_DIM)).astype(np.float32)
     for with_features in (True, False):
-        tracker = DeepSort(config, frame_rate=frame_rate)
+        # With the image size, a missed track is checked for having left it (min_inside_image).
+        tracker = DeepSort(config, frame_rate=frame_rate, image_size=(640.0, 480.0))
         for frame in range(_FRAMES):
             boxes = [
                 [10.0 + 8 * frame, 20.0, 50.0 + 8 * frame, 120.0],
