@@ -25,60 +25,60 @@ CASES = {
     # name: (sequence folder under data/, detection file under data/, features, config)
     "MOT17-09-SDP npy": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True, {},
-        "928934429685f26aa83fddc14257a469617b92afc323b959b77c929ca5450438",
+        "269b62717684bc462fb32b4828d68371d266da0e6ada3c6bbc13ae837904161e",
     ),
     "MOT17-09-FRCNN npy": (
         "MOT17/train/MOT17-09-FRCNN", "MOT17/deep_sort_npy/MOT17-09-FRCNN.npy", True, {},
-        "b7abeb67ace05788568fddadd712ddec812b307a527e3394b9fcd8803b4378b0",
+        "bddb74e0d5a5ab3a89fb60d524b9d62ff7d41ccdaaff4833142953b9288c085a",
     ),
     "MOT15 ADL-Rundle-6 det_frcnn motion-only": (
         "MOT15/train/ADL-Rundle-6", "MOT15/train/ADL-Rundle-6/det/det_frcnn.txt", False, {},
-        "e9abbb053c127cee98edd72675719ebd7b79ca6baf8f2e250cd961838a9d3824",
+        "70b041f6d8ed6fe72559f8254878c27d11d320ee0061eacf9123f6bebf75d7a2",
     ),
     # Following the camera (camera_velocity_gain, default since loso.md round 5) moves the
     # tracks wherever the steady matches share a shift; at 0 the files are those before it.
     "MOT15 ADL-Rundle-6 det_frcnn motion-only, camera velocity off": (
         "MOT15/train/ADL-Rundle-6", "MOT15/train/ADL-Rundle-6/det/det_frcnn.txt", False,
         {"camera_velocity_gain": 0.0},
-        "a168510dd46ca9d953daad3a260fcc30d91397c70b12261dad19e6e0d9025edd",
+        "f777c462121cbf96d222af2b380f11a712bbf769ec590879e866718a210afdbf",
     ),
     # The buffered-IoU stage (iou_buffer, default since loso_assoc_notes.md) runs
     # below 30 fps only: this 7 fps sequence is the one pinned here it changes.
     "PETS09-S2L1 det_yolov5n motion-only": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False, {},
-        "77020a6ea991d94820a341b3dd921b538e0f444fe75c4fc392a798ad7335af05",
+        "2f7b7f07faa755d1fa407be570a0c44c25a010e45fe6ac4b0d72e8fd4f3c754a",
     ),
     "PETS09-S2L1 det_yolov5n motion-only, camera velocity off": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
         {"camera_velocity_gain": 0.0},
-        "e20108360e7c8d5290a187762ad3d79e5ab396308088a98eb31f09442d8524be",
+        "7b851b821b274a7ba63f0dd8d0027b907941e3917ff5516b8cb0dae7ea2190b4",
     ),
     "PETS09-S2L1 det_yolov5n motion-only, no buffered stage": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
         {"iou_buffer": 0.0},
-        "dbf6d72381807a319b5c15f1d4f6517dc138329a9be30f594d78f01962bb4df7",
+        "bd4ada8ee5cf924f3cbab40608c21b437606c1afd8bd55c525b71417e26689dd",
     ),
     "MOT17-09-SDP npy, cascade + re-update": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"cascade": True, "observation_reupdate": True},
-        "b968ce7ecd341b2c7edcb16d77a2f79cb0cf6e7bf39ed1329952ea93e2dfaa7b",
+        "c4fad3c7a3d070bc3fb33319c396fd45f08e1ac64ac47bb481a91eb7fda6079f",
     ),
     # The fusion before ``reliability`` became the default (loso_adapt2_notes.md): its
     # results are those the first two cases pinned until then.
     "MOT17-09-SDP npy, weighted": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"appearance_fusion": "weighted"},
-        "8f23337ff2ac0478b72a43627e2d5fde1811cffeeeb94aaf814680bcc3516f71",
+        "ede2fa6d86729d0455436ae59f77bacdb023cbef99572886a6353ef4f9163d7c",
     ),
     "MOT17-09-FRCNN npy, weighted": (
         "MOT17/train/MOT17-09-FRCNN", "MOT17/deep_sort_npy/MOT17-09-FRCNN.npy", True,
         {"appearance_fusion": "weighted"},
-        "d1bc70925c86ea2fab125b4bf5ab369bf8df7d1478f527cb3d2d1326f1bf134e",
+        "30abaebfae8374737ad8c6500fb9c5efece3d0a5337cc2f99fffb8274533d17a",
     ),
     "MOT17-09-SDP npy, reliability (prior 0.5) + EMA": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"appearance": "ema", "appearance_weight": 0.5},
-        "ce629fb47ba4c22d9a8397e594aea94dc42dec94fdeb4cf32137038bbe76bd86",
+        "910d822c0dcf25ebb39fe9083636781f4c66e402db013a7b00c89575ed1a66e8",
     ),
     # Coasting output only from tracks whose predictions fit, for up to 1 s (coast_min_iou
     # 0.7, report_misses 1 s: defaults since loso.md round 8) changes every file above; with
@@ -102,9 +102,8 @@ CASES = {
          "min_inside_image": 0.0},
         "7353a7bef52528212c1d6486fdea4f435516d355e3a85978b4806e23c137fdea",
     ),
-    # Deleting the tracks that leave the image (min_inside_image 0.8) with 0.5 s of coasting
-    # (defaults since loso.md round 10) changes every file above; without the rule and with
-    # 1 s, they are round 8's files.
+    # Deleting the tracks that leave the image (min_inside_image 0.8, default since loso.md
+    # round 10) changes every file above; without the rule they are round 8's files.
     "MOT17-09-SDP npy, round-8 defaults": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"report_misses": 1.0, "min_inside_image": 0.0},
