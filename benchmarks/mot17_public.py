@@ -21,15 +21,21 @@ from benchmarks.mot15_motion import TRACKERS
 SEQUENCES = tuple(f"MOT17-{n}-FRCNN" for n in ("02", "04", "05", "10", "11", "13"))
 
 
+def locations(
+    data: Path = harness.DATA, sequences: tuple[str, ...] = SEQUENCES
+) -> tuple[Path, dict[str, Path]]:
+    """MOT17's ground-truth folder and each sequence's public FRCNN ``det.txt`` (also the
+    held-out units of ``benchmarks.tuning.loso``)."""
+    detections = data / "MOT17-mini" / "train"
+    return data / "MOT17" / "train", {s: detections / s / "det" / "det.txt" for s in sequences}
+
+
 def load_inputs(
     sequences: tuple[str, ...] = SEQUENCES,
 ) -> tuple[Path, list[harness.SequenceInput]]:
     """MOT17's ground-truth folder and each sequence's public FRCNN boxes and scores."""
-    gt_dir = harness.DATA / "MOT17" / "train"
-    detections = harness.DATA / "MOT17-mini" / "train"
-    return gt_dir, [
-        harness.load_sequence(detections / s / "det" / "det.txt", gt_dir / s) for s in sequences
-    ]
+    gt_dir, detections = locations(sequences=sequences)
+    return gt_dir, [harness.load_sequence(path, gt_dir / s) for s, path in detections.items()]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -320,8 +320,19 @@ def key_of(params: dict[str, object]) -> str:
     return hashlib.sha1(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:12]
 
 
+#: The metrics kept per unit and configuration.
+UNIT_METRICS = ("HOTA", "IDF1", "MOTA", "IDSW", "FP", "FN")
+
+
 def run_unit(unit: Unit, params: dict[str, object], out_dir: Path) -> dict[str, float]:
     """Track one unit with one configuration, write ``out_dir/<seq>.txt``, score it."""
+    track_unit(unit, params, out_dir)
+    result = evaluate(unit.gt_dir, out_dir, [unit.seq], with_motmetrics=False)
+    return {k: float(result.combined[k]) for k in UNIT_METRICS}
+
+
+def track_unit(unit: Unit, params: dict[str, object], out_dir: Path) -> None:
+    """Track one unit with one configuration and write ``out_dir/<seq>.txt``."""
     config, use_seqinfo = tracker_config(params)
     if unit.appearance_gate is not None:
         config = replace(config, max_appearance_distance=unit.appearance_gate)
@@ -340,8 +351,6 @@ def run_unit(unit: Unit, params: dict[str, object], out_dir: Path) -> dict[str, 
     out_dir.mkdir(parents=True, exist_ok=True)
     write_results(out_dir / f"{unit.seq}.txt", columns["frames"], columns["ids"],
                   columns["boxes_xyxy"], columns["scores"])  # fmt: skip
-    result = evaluate(unit.gt_dir, out_dir, [unit.seq], with_motmetrics=False)
-    return {k: float(result.combined[k]) for k in ("HOTA", "IDF1", "MOTA", "IDSW", "FP", "FN")}
 
 
 def _job(args: tuple[Unit, dict[str, object], Path]) -> tuple[str, str, dict[str, float]]:
@@ -545,23 +554,14 @@ def held_out_units(shared: Path = SHARED) -> list[Unit]:
     """The held-out check's units (``benchmarks.mot17_public``): MOT17's public FRCNN
     detections on the six MOT17 training sequences outside the tuning units, motion only.
     They never take part in choosing anything; the chosen default is scored on them."""
-    from benchmarks.mot17_public import SEQUENCES
+    from benchmarks.mot17_public import locations
 
-    gt_dir = shared / "data" / "MOT17" / "train"
-    detections = shared / "data" / "MOT17-mini" / "train"
-    return [
-        Unit(
-            seq,
-            seq,
-            gt_dir,
-            detections / seq / "det" / "det.txt",
-            False,
-            "held-out",
-            read_seqinfo(gt_dir / seq).frame_rate,
-            seq,
-        )
-        for seq in SEQUENCES
-    ]
+    gt_dir, detections = locations(shared / "data")
+    units = []
+    for seq, det_file in detections.items():
+        rate = read_seqinfo(gt_dir / seq).frame_rate
+        units.append(Unit(seq, seq, gt_dir, det_file, False, "held-out", rate, seq))
+    return units
 
 
 def held_out_check(default: dict[str, object], held_out: Sequence[Unit]) -> dict[str, dict]:
@@ -573,9 +573,11 @@ def held_out_check(default: dict[str, object], held_out: Sequence[Unit]) -> dict
         return out
     with tempfile.TemporaryDirectory(prefix="loso-held-out-") as tmp:
         for unit in held_out:
-            out[unit.name] = run_unit(unit, default, Path(tmp))
+            track_unit(unit, default, Path(tmp))
         result = evaluate(held_out[0].gt_dir, tmp, [u.seq for u in held_out],
                           with_motmetrics=False)  # fmt: skip
+    for unit in held_out:  # one evaluation scores every sequence and their combination
+        out[unit.name] = {k: float(result.sequences[unit.seq][k]) for k in UNIT_METRICS}
     out[HELD_OUT_COMBINED] = {k: float(result.combined[k]) for k in ("HOTA", "IDF1", "MOTA")}
     return out
 
