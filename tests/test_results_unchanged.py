@@ -25,67 +25,68 @@ CASES = {
     # name: (sequence folder under data/, detection file under data/, features, config)
     "MOT17-09-SDP npy": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True, {},
-        "269b62717684bc462fb32b4828d68371d266da0e6ada3c6bbc13ae837904161e",
+        "de8fef6402d0436cd7cfb07bb4be334cab0515b6605f429bdce780322fd7aecc",
     ),
     "MOT17-09-FRCNN npy": (
         "MOT17/train/MOT17-09-FRCNN", "MOT17/deep_sort_npy/MOT17-09-FRCNN.npy", True, {},
-        "bddb74e0d5a5ab3a89fb60d524b9d62ff7d41ccdaaff4833142953b9288c085a",
+        "79604251d343ac1bf4e43260f3cb6e5c94d59df2d7ffbd835f40755bc1f8ac8e",
     ),
     "MOT15 ADL-Rundle-6 det_frcnn motion-only": (
         "MOT15/train/ADL-Rundle-6", "MOT15/train/ADL-Rundle-6/det/det_frcnn.txt", False, {},
-        "70b041f6d8ed6fe72559f8254878c27d11d320ee0061eacf9123f6bebf75d7a2",
+        "562314b05c74de4bb9877a023811b2fdd3d71396a0e8e36d7880dffcf15a4773",
     ),
     # Following the camera (camera_velocity_gain, default since loso.md round 5) moves the
     # tracks wherever the steady matches share a shift; at 0 the files are those before it.
     "MOT15 ADL-Rundle-6 det_frcnn motion-only, camera velocity off": (
         "MOT15/train/ADL-Rundle-6", "MOT15/train/ADL-Rundle-6/det/det_frcnn.txt", False,
         {"camera_velocity_gain": 0.0},
-        "f777c462121cbf96d222af2b380f11a712bbf769ec590879e866718a210afdbf",
+        "64decf2363af231edc9a3d99c89debd934080b203a406d553415ce770799b8a0",
     ),
     # The buffered-IoU stage (iou_buffer, default since loso_assoc_notes.md) runs
     # below 30 fps only: this 7 fps sequence is the one pinned here it changes.
     "PETS09-S2L1 det_yolov5n motion-only": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False, {},
-        "2f7b7f07faa755d1fa407be570a0c44c25a010e45fe6ac4b0d72e8fd4f3c754a",
+        "4d831c5e4a85d7df619f71a5f478b16757cbe9edb7411e8ddc9c5d997337c5c0",
     ),
     "PETS09-S2L1 det_yolov5n motion-only, camera velocity off": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
         {"camera_velocity_gain": 0.0},
-        "7b851b821b274a7ba63f0dd8d0027b907941e3917ff5516b8cb0dae7ea2190b4",
+        "994862fc37434f4b9c0313cf3994232f3cb132d3abdb3096ca68b8c2a02aee71",
     ),
     "PETS09-S2L1 det_yolov5n motion-only, no buffered stage": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
         {"iou_buffer": 0.0},
-        "bd4ada8ee5cf924f3cbab40608c21b437606c1afd8bd55c525b71417e26689dd",
+        "27274f566b411b229d615d4bfddad85429a5ad96ee6f93816dafa118e12ca5be",
     ),
     "MOT17-09-SDP npy, cascade + re-update": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"cascade": True, "observation_reupdate": True},
-        "c4fad3c7a3d070bc3fb33319c396fd45f08e1ac64ac47bb481a91eb7fda6079f",
+        "ab1bfc7c382b20a9996a772c82298338ade1d5892e0e0340ff39d4511e89fdc3",
     ),
     # The fusion before ``reliability`` became the default (loso_adapt2_notes.md): its
     # results are those the first two cases pinned until then.
     "MOT17-09-SDP npy, weighted": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"appearance_fusion": "weighted"},
-        "ede2fa6d86729d0455436ae59f77bacdb023cbef99572886a6353ef4f9163d7c",
+        "c23a1417e7b19f6f1f1b5df0f79065c9dcb4257befc563aa10f813ef4a14ec8a",
     ),
     "MOT17-09-FRCNN npy, weighted": (
         "MOT17/train/MOT17-09-FRCNN", "MOT17/deep_sort_npy/MOT17-09-FRCNN.npy", True,
         {"appearance_fusion": "weighted"},
-        "30abaebfae8374737ad8c6500fb9c5efece3d0a5337cc2f99fffb8274533d17a",
+        "9e70867c1b72e23b2674a438db641298d6a5ab829a400d085bf510ffca9cea80",
     ),
     "MOT17-09-SDP npy, reliability (prior 0.5) + EMA": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"appearance": "ema", "appearance_weight": 0.5},
-        "910d822c0dcf25ebb39fe9083636781f4c66e402db013a7b00c89575ed1a66e8",
+        "ee88c5a0a3f384d59b3972c3011d60056993a12dcecb9fb414054c51690ddef5",
     ),
     # Coasting output only from tracks whose predictions fit, for up to 1 s (coast_min_iou
     # 0.7, report_misses 1 s: defaults since loso.md round 8) changes every file above; with
     # round 7's 0.2 s and no fit required, they are round 7's files.
     "MOT17-09-SDP npy, round-7 coasting": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
-        {"report_misses": 0.2, "coast_min_iou": 0.0, "min_inside_image": 0.0},
+        {"report_misses": 0.2, "coast_min_iou": 0.0, "min_inside_image": 0.0,
+         "report_detection_weight": 0.0},
         "822afba4135226b4f4a13d55fb522b703452f80876b78a602b1b7c7a911e8c5b",
     ),
     # Confirming the first frame's tracks at once (confirm_first_frame, default since
@@ -93,26 +94,39 @@ CASES = {
     "MOT17-09-SDP npy, round-6 defaults": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
         {"confirm_first_frame": False, "report_misses": 0.2, "coast_min_iou": 0.0,
-         "min_inside_image": 0.0},
+         "min_inside_image": 0.0, "report_detection_weight": 0.0},
         "34b28e43fbcb795cc8b983983a448dcc33d2d463d75c348270f948cec45ebbcd",
     ),
     "PETS09-S2L1 det_yolov5n motion-only, round-6 defaults": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
         {"confirm_first_frame": False, "report_misses": 0.2, "coast_min_iou": 0.0,
-         "min_inside_image": 0.0},
+         "min_inside_image": 0.0, "report_detection_weight": 0.0},
         "7353a7bef52528212c1d6486fdea4f435516d355e3a85978b4806e23c137fdea",
     ),
     # Deleting the tracks that leave the image (min_inside_image 0.8, default since loso.md
     # round 10) changes every file above; without the rule they are round 8's files.
     "MOT17-09-SDP npy, round-8 defaults": (
         "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
-        {"report_misses": 1.0, "min_inside_image": 0.0},
+        {"report_misses": 1.0, "min_inside_image": 0.0, "report_detection_weight": 0.0},
         "be60375af85ec8df0d43e3ef06e0a25644ca9665ed06cb93826b6120a59bd864",
     ),
     "PETS09-S2L1 det_yolov5n motion-only, round-8 defaults": (
         "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
-        {"report_misses": 1.0, "min_inside_image": 0.0},
+        {"report_misses": 1.0, "min_inside_image": 0.0, "report_detection_weight": 0.0},
         "f096ebd445ac6efdc957286ca61778f351c24e687fedaf48b31a7676127089d7",
+    ),
+    # Reporting a matched track halfway between the filter's box and its detection
+    # (report_detection_weight 0.5, default since loso.md round 11) changes every file
+    # above; at 0 they are round 10's files.
+    "MOT17-09-SDP npy, round-10 defaults": (
+        "MOT17/train/MOT17-09-SDP", "MOT17/deep_sort_npy/MOT17-09-SDP.npy", True,
+        {"report_detection_weight": 0.0},
+        "269b62717684bc462fb32b4828d68371d266da0e6ada3c6bbc13ae837904161e",
+    ),
+    "PETS09-S2L1 det_yolov5n motion-only, round-10 defaults": (
+        "MOT15/train/PETS09-S2L1", "MOT15/train/PETS09-S2L1/det/det_yolov5n.txt", False,
+        {"report_detection_weight": 0.0},
+        "2f7b7f07faa755d1fa407be570a0c44c25a010e45fe6ac4b0d72e8fd4f3c754a",
     ),
 }  # fmt: skip
 
