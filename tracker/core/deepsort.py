@@ -1057,7 +1057,7 @@ class DeepSort:
         reported = boxes[rows]  # indexing with an array already copies
         weight = self.config.report_detection_weight
         if weight > 0.0 and len(rows):
-            _blend_detections(reported, table.last_detection[rows], dets, weight)
+            _blend_detections(reported, table.last_detection[rows], dets.index, dets.boxes, weight)
         return Tracks(
             ids=table.ids[rows],
             boxes=reported,
@@ -1231,18 +1231,24 @@ def _reported_rows(
     return np.flatnonzero(reported)
 
 
+@kernel
 def _blend_detections(
-    boxes: NDArray[np.float64], detection: IntArray, dets: Detections, weight: float
+    boxes: NDArray[np.float64],
+    detection: IntArray,
+    index: IntArray,
+    detection_boxes: NDArray[np.float64],
+    weight: float,
 ) -> None:
     """``report_detection_weight``, in place: the rows of ``boxes`` whose track was matched
     in this frame (``detection``: the caller's input index, -1 for a coasting track) move
     ``weight`` of the way to their detection's box. Matched tracks' detections are among
-    ``dets``, whose ``index`` is increasing."""
-    matched = _flatnonzero(detection >= 0)
-    if len(matched) == 0:
-        return
-    rows = np.searchsorted(dets.index, detection[matched])
-    boxes[matched] += weight * (dets.boxes[rows] - boxes[matched])
+    this frame's (``index``, increasing, and ``detection_boxes``)."""
+    for i in range(len(detection)):
+        if detection[i] < 0:
+            continue
+        row = np.searchsorted(index, detection[i])
+        for c in range(4):
+            boxes[i, c] += weight * (detection_boxes[row, c] - boxes[i, c])
 
 
 def _motion_cost_without_appearance(
