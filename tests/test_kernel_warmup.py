@@ -11,6 +11,7 @@ import sys
 # Kernels off the default path: compiled when their option is first used.
 OFF_THE_DEFAULT_PATH = {
     "tracker.core.affinity._fused_cost_kernel",  # appearance_fusion="weighted"
+    "tracker.core.deepsort._blend_detections",  # a fixed report_detection_weight
     "tracker.core.kalman_kernels.gating_distance",  # the tracker gates with gate / gate_pairs
     "tracker.core.kalman_kernels.gating_distance_pairs",
 }

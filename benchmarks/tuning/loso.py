@@ -122,7 +122,10 @@ BASE: dict[str, object] = {
 #: 0.5 s of coasting and a lower left-out mean objective, 63.90 against 64.06 there;
 #: round 10's own run is results/loso_round10.md). Round 11 holds the share at 0.8 and judges
 #: ``report_detection_weight`` (a matched track reported between the filter's estimate and
-#: its detection), which the held-out sequences' localisation pointed at.
+#: its detection), which the held-out sequences' localisation pointed at (0.5;
+#: results/loso_round11.md, with 1 in the grid). Round 12 judges the weight learnt from the
+#: stream (``None``: the residuals' lag-1 autocorrelation per coordinate) against the fixed
+#: ones.
 GRID: dict[str, list[object]] = {
     "time_base": ["seqinfo"],
     "max_age": [1.0, 2.0, 4.0],
@@ -141,7 +144,7 @@ GRID: dict[str, list[object]] = {
     "coast_min_iou": [0.7],
     "aspect_noise": [1.0],
     "min_inside_image": [0.8],
-    "report_detection_weight": [0.0, 0.25, 0.5, 1.0],
+    "report_detection_weight": [0.0, 0.25, 0.5, None],
 }
 
 #: The label of the held-out check's combined scores (``held_out_check``).
@@ -178,7 +181,7 @@ SWITCHES: dict[str, list[object]] = {
     "coast_min_iou": [0.0, 0.5, 0.6, 0.7, 0.8],
     "aspect_noise": [1.0, 3.0, 10.0],
     "min_inside_image": [0.0, 0.5, 0.8, 0.9],
-    "report_detection_weight": [0.0, 0.25, 0.5, 1.0],
+    "report_detection_weight": [0.0, 0.25, 0.5, 1.0, None],
     # Probed at the final round-4 defaults, not in GRID (loso_notes.md, round 4).
     "n_init": [3, 2],
     "scores": ["0.5/0.6", "0.4/0.6", "0.6/0.7", "0.5/0.7", "0.5/0.6/0.7"],

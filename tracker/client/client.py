@@ -55,6 +55,9 @@ class StreamOptions:
         if "appearance_skip_iou" in params and params["appearance_skip_iou"] is None:
             del params["appearance_skip_iou"]
             params["disable_appearance_skip"] = True
+        if "report_detection_weight" in params and params["report_detection_weight"] is None:
+            del params["report_detection_weight"]
+            params["learn_report_detection_weight"] = True
         return pb.StreamConfig(
             stream_id=self.stream_id,
             detector=self.detector,

@@ -62,6 +62,12 @@ class TrackTable:
         self.mean = np.zeros((capacity, 8))
         self.cov = np.zeros((capacity, 8, 8))
         self.last_detection = np.full(capacity, -1, np.int64)
+        # The reported box's residual (its detection's centre and size minus the filter's,
+        # over the filter's height) and the frame it was taken in, -1 before the first: the
+        # stream learns from consecutive residuals how much to report of the detection
+        # (``report_detection_weight`` None).
+        self.residual = np.zeros((capacity, 4))
+        self.residual_frame = np.full(capacity, -1, np.int64)
         # The last matched measurement (in the filter's state space, xyah or xywh) and the
         # filter state right after it, for OC-SORT's re-update after a gap.
         self.observation = np.zeros((capacity, 4))
@@ -77,8 +83,9 @@ class TrackTable:
 
     _columns = (
         "ids", "classes", "scores", "states", "hits", "age", "misses", "appearance_age",
-        "prediction_fit", "mean", "cov", "last_detection", "observation", "observed_mean",
-        "observed_cov", "gallery", "gallery_count", "gallery_next", "smooth_feature",
+        "prediction_fit", "mean", "cov", "last_detection", "residual", "residual_frame",
+        "observation", "observed_mean", "observed_cov", "gallery", "gallery_count",
+        "gallery_next", "smooth_feature",
     )  # fmt: skip
 
     def _ensure_capacity(self, needed: int) -> None:
@@ -128,6 +135,7 @@ class TrackTable:
         self.mean[rows] = mean
         self.cov[rows] = cov
         self.last_detection[rows] = detection_index
+        self.residual_frame[rows] = -1
         self.observation[rows] = mean[:, :4]
         self.observed_mean[rows] = mean
         self.observed_cov[rows] = cov

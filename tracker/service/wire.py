@@ -187,6 +187,9 @@ def tracker_config(params: pb.TrackerParams, default: DeepSortConfig) -> DeepSor
         elif field.name == "disable_appearance_skip":
             if value:
                 values["appearance_skip_iou"] = None
+        elif field.name == "learn_report_detection_weight":
+            if value:
+                values["report_detection_weight"] = None
         else:
             values[field.name] = value
     try:
