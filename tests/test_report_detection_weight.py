@@ -7,12 +7,15 @@ filter where the detections jitter."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.core import DeepSort, DeepSortConfig
+from tracker.core.deepsort import Tracks
 
 
 def _walker_boxes(frames: int) -> list[np.ndarray]:
@@ -32,7 +35,9 @@ def _walker_boxes(frames: int) -> list[np.ndarray]:
     return out
 
 
-def _track(weight: float | None, frames: list[np.ndarray], scores: list[np.ndarray]) -> list:
+def _track(
+    weight: float | None, frames: list[np.ndarray], scores: list[np.ndarray]
+) -> list[Tracks]:
     tracker = DeepSort(DeepSortConfig(report_detection_weight=weight), frame_rate=30.0)
     return [tracker.update(boxes, s) for boxes, s in zip(frames, scores, strict=True)]
 
@@ -70,16 +75,23 @@ def _streams(draw: st.DrawFn) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return boxes, scores
 
 
-@given(stream=_streams(), weight=st.floats(0.0, 1.0))
-def test_only_the_matched_boxes_move_towards_their_detections(examples, stream, weight) -> None:
-    frames, scores = stream
-    filtered = _track(0.0, frames, scores)
-    blended = _track(weight, frames, scores)
-    moved = 0
-    for boxes, base, out in zip(frames, filtered, blended, strict=True):
+def _against_the_filter(
+    weight: float | None, frames: list[np.ndarray], scores: list[np.ndarray]
+) -> Iterator[tuple[np.ndarray, Tracks, Tracks, np.ndarray]]:
+    """Each frame's detections, its tracks at weight 0 and at ``weight``, and which tracks
+    were matched, after checking that the weight changed no identity."""
+    for boxes, base, out in zip(
+        frames, _track(0.0, frames, scores), _track(weight, frames, scores), strict=True
+    ):
         np.testing.assert_array_equal(base.ids, out.ids)
         np.testing.assert_array_equal(base.detection_index, out.detection_index)
-        matched = base.detection_index >= 0
+        yield boxes, base, out, base.detection_index >= 0
+
+
+@given(stream=_streams(), weight=st.floats(0.0, 1.0))
+def test_only_the_matched_boxes_move_towards_their_detections(examples, stream, weight) -> None:
+    moved = 0
+    for boxes, base, out, matched in _against_the_filter(weight, *stream):
         expected = base.boxes.copy()
         expected[matched] += weight * (boxes[base.detection_index[matched]] - expected[matched])
         np.testing.assert_allclose(out.boxes, expected, rtol=0, atol=1e-9)
@@ -163,14 +175,8 @@ def test_a_learnt_weight_moves_only_matched_boxes_and_only_towards_their_detecti
 ) -> None:
     """Learnt, each coordinate (centre, width, height) of a matched box lies between the
     filter's and the detection's; identities and coasting boxes are the filter's."""
-    frames, scores = stream
-    filtered = _track(0.0, frames, scores)
-    learnt = _track(None, frames, scores)
     moved = 0
-    for boxes, base, out in zip(frames, filtered, learnt, strict=True):
-        np.testing.assert_array_equal(base.ids, out.ids)
-        np.testing.assert_array_equal(base.detection_index, out.detection_index)
-        matched = base.detection_index >= 0
+    for boxes, base, out, matched in _against_the_filter(None, *stream):
         np.testing.assert_array_equal(out.boxes[~matched], base.boxes[~matched])
         if not matched.any():
             continue
