@@ -26,6 +26,7 @@ CALLED_FROM_KERNELS_ONLY = {
     "tracker.core.affinity._overlap",
     "tracker.core.affinity.overlap_area",
     "tracker.core.affinity._two_smallest",
+    "tracker.core.deepsort._learnt_weights",  # and by the report_weights property
     "tracker.core.jit._block_sum",
     "tracker.core.jit.dot",
     "tracker.core.jit.pairwise_sum",

@@ -132,6 +132,13 @@ def _walkers(frames: int, rng: np.random.Generator, jitter: float, turn: float) 
     return truth, seen
 
 
+def _learnt_weights(seen: list) -> np.ndarray:
+    tracker = DeepSort(DeepSortConfig(report_detection_weight=None), frame_rate=30.0)
+    for boxes in seen:
+        tracker.update(boxes, np.full(len(boxes), 0.9))
+    return tracker.report_weights
+
+
 def _error(weight: float | None, truth: list, seen: list) -> float:
     """Mean corner error (px) of the reported matched boxes against the truth."""
     outs = _track(weight, seen, [np.full(4, 0.9)] * len(seen))
@@ -155,6 +162,12 @@ def test_the_learnt_weight_follows_the_filter_on_jitter_and_the_detections_on_a_
     # learnt, the weight beats the fixed middle on both kinds of stream
     assert on_jitter[None] < on_jitter[0.5], on_jitter
     assert on_lag[None] < on_lag[0.5], on_lag
+    # because it learnt to follow the filter on jitter and the detections on the lag
+    assert np.all(_learnt_weights(jitter[1]) < 0.2), _learnt_weights(jitter[1])
+    assert np.all(_learnt_weights(lag[1])[:2] > 0.8), _learnt_weights(lag[1])  # the centre lags
+    assert np.array_equal(
+        DeepSort(DeepSortConfig(report_detection_weight=0.3)).report_weights, np.full(4, 0.3)
+    )
 
 
 def _centre_size(boxes: np.ndarray) -> np.ndarray:

@@ -639,6 +639,14 @@ class DeepSort:
     def active_tracks(self) -> int:
         return self.tracks.n
 
+    @property
+    def report_weights(self) -> NDArray[np.float64]:
+        """The weight of the detection in a matched track's reported box, for its centre x,
+        centre y, width and height: ``report_detection_weight`` when fixed, else what this
+        stream has learnt so far."""
+        fixed = self.config.report_detection_weight
+        return np.full(4, fixed) if fixed is not None else _learnt_weights(self._residual_sums)
+
     def uses_appearance(self, scores: ArrayLike) -> NDArray[np.bool_]:
         """Which detections (by score) ``update`` will look at the features of: the others
         are ignored or matched on IoU alone, so a caller need not embed them."""
@@ -1279,6 +1287,18 @@ def _blend_detections(
 
 
 @kernel
+def _learnt_weights(sums: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Per coordinate, the correlation of consecutive residuals that ``sums`` hold
+    (``_blend_learnt``), clipped to [0, 1]; 0 before any pair."""
+    weight = np.zeros(4)
+    for c in range(4):
+        spread = np.sqrt(sums[1, c] * sums[2, c])
+        if spread > 0.0:
+            weight[c] = min(max(sums[0, c] / spread, 0.0), 1.0)
+    return weight
+
+
+@kernel
 def _blend_learnt(
     boxes: NDArray[np.float64],
     rows: IntArray,
@@ -1324,11 +1344,7 @@ def _blend_learnt(
                 sums[2, c] = forget * sums[2, c] + now * now
             residual[row, c] = now
         residual_frame[row] = frame
-    weight = np.zeros(4)
-    for c in range(4):
-        spread = np.sqrt(sums[1, c] * sums[2, c])
-        if spread > 0.0:
-            weight[c] = min(max(sums[0, c] / spread, 0.0), 1.0)
+    weight = _learnt_weights(sums)
     for i in range(k):
         if not matched[i]:
             continue
