@@ -193,6 +193,13 @@ def test_tracker_params_mirror_every_deepsort_config_field() -> None:
     }  # fmt: skip
 
 
+def test_client_and_server_read_the_none_flags_alike() -> None:
+    from tracker.client.client import _NONE_FLAGS
+    from tracker.service.wire import NONE_FLAGS
+
+    assert {flag: name for name, flag in _NONE_FLAGS.items()} == NONE_FLAGS
+
+
 def test_appearance_skip_can_be_turned_off_over_the_wire() -> None:
     from tracker.client.client import StreamOptions
     from tracker.service.wire import tracker_config

@@ -28,6 +28,13 @@ from tracker.client.inflight import InFlight
 from tracker.detect.base import FrameDetections
 
 _POLICY = {"latest": pb.DROP_POLICY_LATEST, "all": pb.DROP_POLICY_ALL}
+#: Tracker parameters whose None travels as a TrackerParams boolean (the server's
+#: ``tracker.service.wire.NONE_FLAGS``, the other way round; the two share only the stubs).
+_NONE_FLAGS = {
+    "gating_threshold": "disable_motion_gating",
+    "appearance_skip_iou": "disable_appearance_skip",
+    "report_detection_weight": "learn_report_detection_weight",
+}
 ImageFormat = Literal["jpeg", "raw"]
 
 
@@ -49,15 +56,10 @@ class StreamOptions:
 
     def to_proto(self) -> pb.StreamConfig:
         params = dict(self.tracker)
-        if "gating_threshold" in params and params["gating_threshold"] is None:
-            del params["gating_threshold"]
-            params["disable_motion_gating"] = True
-        if "appearance_skip_iou" in params and params["appearance_skip_iou"] is None:
-            del params["appearance_skip_iou"]
-            params["disable_appearance_skip"] = True
-        if "report_detection_weight" in params and params["report_detection_weight"] is None:
-            del params["report_detection_weight"]
-            params["learn_report_detection_weight"] = True
+        for name, flag in _NONE_FLAGS.items():
+            if name in params and params[name] is None:
+                del params[name]
+                params[flag] = True
         return pb.StreamConfig(
             stream_id=self.stream_id,
             detector=self.detector,

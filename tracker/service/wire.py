@@ -171,6 +171,15 @@ def _same_model(requested: str, running: str) -> bool:
     return requested in (running, running.partition(":")[0])
 
 
+#: TrackerParams booleans that set a DeepSortConfig field to None (a wire double cannot be
+#: None; the client's ``StreamOptions.to_proto`` keeps the same table the other way round).
+NONE_FLAGS = {
+    "disable_motion_gating": "gating_threshold",
+    "disable_appearance_skip": "appearance_skip_iou",
+    "learn_report_detection_weight": "report_detection_weight",
+}
+
+
 def tracker_config(params: pb.TrackerParams, default: DeepSortConfig) -> DeepSortConfig:
     """Set fields of TrackerParams over the server's defaults, validated by DeepSortConfig."""
     values: dict[str, object] = {
@@ -181,15 +190,9 @@ def tracker_config(params: pb.TrackerParams, default: DeepSortConfig) -> DeepSor
             raise ConfigError(f"tracker.{field.name} must be a finite number, got {value}")
         if isinstance(value, str):
             value = safe_text(value)
-        if field.name == "disable_motion_gating":
+        if field.name in NONE_FLAGS:
             if value:
-                values["gating_threshold"] = None
-        elif field.name == "disable_appearance_skip":
-            if value:
-                values["appearance_skip_iou"] = None
-        elif field.name == "learn_report_detection_weight":
-            if value:
-                values["report_detection_weight"] = None
+                values[NONE_FLAGS[field.name]] = None
         else:
             values[field.name] = value
     try:
