@@ -287,9 +287,15 @@ def test_box_iou_is_the_matrix_element(a, data, examples) -> None:
     np.testing.assert_array_equal(paired, np.diag(iou_matrix(a, b)))
 
 
-def _reported_rows_reference(states, misses, limit, boxes, occluded_only, fit, min_fit):
+def _reported_rows_reference(
+    states, misses, limit, boxes, occluded_only, fit, min_fit, seen_height, max_scale
+):
     """``DeepSort._report``'s rule as numpy code, before its kernel."""
     reported = (states == CONFIRMED) & (misses <= limit) & ((misses == 0) | (fit >= min_fit))
+    if max_scale > 0:
+        height = boxes[:, 3] - boxes[:, 1]
+        near = (height <= max_scale * seen_height) & (height * max_scale >= seen_height)
+        reported &= (misses == 0) | near
     if occluded_only and limit > 0:
         coasting = np.flatnonzero(reported & (misses > 0))
         seen = boxes[misses == 0]
@@ -317,8 +323,11 @@ def test_reported_rows_are_the_numpy_rule(boxes, data, limit, occluded_only, exa
     misses = data.draw(hnp.arrays(np.int32, n, elements=st.integers(0, 5)))
     fit = data.draw(hnp.arrays(np.float64, n, elements=st.sampled_from([-1.0, 0.3, 0.7, 0.9])))
     min_fit = data.draw(st.sampled_from([-np.inf, 0.5, 0.7]))
-    got = _reported_rows(states, misses, limit, boxes, occluded_only, fit, min_fit)
-    want = _reported_rows_reference(states, misses, limit, boxes, occluded_only, fit, min_fit)
+    seen = data.draw(hnp.arrays(np.float64, n, elements=st.floats(1.0, 400.0)))
+    scale = data.draw(st.sampled_from([0.0, 1.0, 1.2, 2.0]))
+    args = (states, misses, limit, boxes, occluded_only, fit, min_fit, seen, scale)
+    got = _reported_rows(*args)
+    want = _reported_rows_reference(*args)
     examples.record("reported rows == numpy rule", "some coasting" if (misses > 0).any() else "ran")
     assert got.tolist() == want.tolist()
 

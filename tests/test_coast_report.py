@@ -53,7 +53,8 @@ def _occluded(missed: np.ndarray, seen: np.ndarray) -> list[bool]:
     states = np.full(len(boxes), CONFIRMED, np.int8)
     misses = np.array([1] + [0] * len(seen), np.int32)
     fits = np.ones(len(boxes))
-    rows = _reported_rows(states, misses, 2, boxes, True, fits, -np.inf)
+    heights = boxes[:, 3] - boxes[:, 1]  # the size each was last seen at: no scale limit
+    rows = _reported_rows(states, misses, 2, boxes, True, fits, -np.inf, heights, 0.0)
     return [0 in rows.tolist()]
 
 

@@ -61,7 +61,10 @@ def test_a_track_survives_a_short_gap_with_its_id() -> None:
 
 
 def test_a_shrinking_track_coasting_never_reports_an_inverted_box() -> None:
-    tracker = DeepSort(DeepSortConfig(n_init=1, max_age=50, report_misses=50, coast_report="all"))
+    config = DeepSortConfig(
+        n_init=1, max_age=50, report_misses=50, coast_report="all", coast_max_scale=0.0
+    )  # every coasting box reported, however far its height has shrunk
+    tracker = DeepSort(config)
     for f in range(10):  # a person walking away: the box shrinks by 3 px a frame
         tracker.update([[100.0, 100.0, 140.0, 180.0 - 3 * f]], [0.9])
     for _ in range(40):

@@ -86,16 +86,18 @@ def test_replaying_the_embedding_skip_without_a_skip_changes_nothing(shared_data
 
 def test_without_coasting_output_its_filters_are_not_run_twice() -> None:
     """At ``report_misses`` 0 nothing coasting is reported, so neither which missed tracks
-    (``coast_report``) nor whose predictions are trusted (``coast_min_iou``) can change a
-    result: those configurations share one run; with coasting they do not."""
+    (``coast_report``) nor whose predictions are trusted (``coast_min_iou``,
+    ``coast_max_scale``) can change a result: those configurations share one run; with
+    coasting they do not."""
     from pathlib import Path
 
     unit = loso.Unit("u", "u", Path("."), Path("."), False, "g", 14.0, "u")
-    base = {"max_age": 4.0, "coast_report": "occluded", "coast_min_iou": 0.7}
+    filters = {"coast_report": "occluded", "coast_min_iou": 0.7, "coast_max_scale": 1.2}
+    base = {"max_age": 4.0, **filters}
     silent = loso.canonical({**base, "report_misses": 0.0}, unit)
-    assert "coast_report" not in silent and "coast_min_iou" not in silent
+    assert silent == {"max_age": 4.0, "report_misses": 0.0}
     coasting = loso.canonical({**base, "report_misses": 1.0}, unit)
-    assert coasting["coast_min_iou"] == 0.7 and coasting["coast_report"] == "occluded"
+    assert {k: coasting[k] for k in filters} == filters
 
 
 def test_the_held_out_units_are_no_tuning_units_footage() -> None:

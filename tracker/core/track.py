@@ -59,6 +59,10 @@ class TrackTable:
         # over its matches; -1 before the first), which decides whether a prediction is
         # worth reporting while the track coasts (``coast_min_iou``).
         self.prediction_fit = np.zeros(capacity)
+        # The height of the track's last detection (its measurement): a coasting track's
+        # predicted box is reported only while its height stays near it
+        # (``coast_max_scale``).
+        self.seen_height = np.zeros(capacity)
         self.mean = np.zeros((capacity, 8))
         self.cov = np.zeros((capacity, 8, 8))
         self.last_detection = np.full(capacity, -1, np.int64)
@@ -83,9 +87,9 @@ class TrackTable:
 
     _columns = (
         "ids", "classes", "scores", "states", "hits", "age", "misses", "appearance_age",
-        "prediction_fit", "mean", "cov", "last_detection", "residual", "residual_frame",
-        "observation", "observed_mean", "observed_cov", "gallery", "gallery_count",
-        "gallery_next", "smooth_feature",
+        "prediction_fit", "seen_height", "mean", "cov", "last_detection", "residual",
+        "residual_frame", "observation", "observed_mean", "observed_cov", "gallery",
+        "gallery_count", "gallery_next", "smooth_feature",
     )  # fmt: skip
 
     def _ensure_capacity(self, needed: int) -> None:
@@ -132,6 +136,7 @@ class TrackTable:
         self.age[rows] = 1
         self.misses[rows] = 0
         self.prediction_fit[rows] = -1.0
+        self.seen_height[rows] = mean[:, 3]
         self.mean[rows] = mean
         self.cov[rows] = cov
         self.last_detection[rows] = detection_index
