@@ -83,6 +83,7 @@ BASE: dict[str, object] = {
     "min_inside_image": 0.0,
     "report_detection_weight": 0.0,
     "coast_max_scale": 0.0,
+    "merge_width": 0.0,
 }
 
 #: The grid: what the earlier sweep found to matter, plus the design switches under test.
@@ -132,7 +133,9 @@ BASE: dict[str, object] = {
 #: Round 13 holds the learnt weight and judges ``coast_max_scale`` (a coasting track
 #: reported only while its predicted height stays near its last detection's), which
 #: TUD-Stadtmitte's coasting false positives pointed at; round 12's files are
-#: results/loso_round12.*.
+#: results/loso_round12.*. Round 14 holds it at 1.2 and judges ``merge_width`` (a detection
+#: drawn around two people corrects its track only weakly), which TUD-Stadtmitte's identity
+#: swaps pointed at; round 13's files are results/loso_round13.*.
 GRID: dict[str, list[object]] = {
     "time_base": ["seqinfo"],
     "max_age": [1.0, 2.0, 4.0],
@@ -152,7 +155,8 @@ GRID: dict[str, list[object]] = {
     "aspect_noise": [1.0],
     "min_inside_image": [0.8],
     "report_detection_weight": [None],
-    "coast_max_scale": [0.0, 1.1, 1.2, 1.35],
+    "coast_max_scale": [1.2],
+    "merge_width": [0.0, 1.15, 1.2, 1.25],
 }
 
 #: The label of the held-out check's combined scores (``held_out_check``).
@@ -191,6 +195,7 @@ SWITCHES: dict[str, list[object]] = {
     "min_inside_image": [0.0, 0.5, 0.8, 0.9],
     "report_detection_weight": [0.0, 0.25, 0.5, 1.0, None],
     "coast_max_scale": [0.0, 1.1, 1.2, 1.35],
+    "merge_width": [0.0, 1.15, 1.2, 1.25],
     # Probed at the final round-4 defaults, not in GRID (loso_notes.md, round 4).
     "n_init": [3, 2],
     "scores": ["0.5/0.6", "0.4/0.6", "0.6/0.7", "0.5/0.7", "0.5/0.6/0.7"],

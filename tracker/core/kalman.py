@@ -63,6 +63,10 @@ class NoiseModel:
     box whose width the detector measures noisily but lags a box whose shape really
     changes: a person entering or leaving at the image border (the detector clips the box),
     walking past close to the camera, bending or turning (``DeepSortConfig.aspect_noise``)."""
+    measurement_noise: float = 1.0
+    """The measurement noise's height-proportional standard deviations, in multiples of
+    DeepSORT's: larger trusts a detection less (``DeepSortConfig.merge_width`` corrects a
+    track with a merged detection through such a filter)."""
     _initial_scale: FloatArray = field(init=False, repr=False, compare=False)
     _process_scale: FloatArray = field(init=False, repr=False, compare=False)
     _state_offset: FloatArray = field(init=False, repr=False, compare=False)
@@ -80,6 +84,10 @@ class NoiseModel:
             raise ValueError(f"state must be one of {KALMAN_STATES}, got {self.state!r}")
         if not (np.isfinite(self.aspect_noise) and self.aspect_noise > 0):
             raise ValueError(f"aspect_noise must be a positive number, got {self.aspect_noise!r}")
+        if not (np.isfinite(self.measurement_noise) and self.measurement_noise > 0):
+            raise ValueError(
+                f"measurement_noise must be a positive number, got {self.measurement_noise!r}"
+            )
         p, v = self.std_weight_position, self.std_weight_velocity
         if self.state == "xyah":
             offset = np.array([0, 0, 1e-2 * self.aspect_noise, 0, 0, 0, 1e-5, 0])
@@ -94,6 +102,7 @@ class NoiseModel:
         object.__setattr__(self, "_initial_scale", initial)
         object.__setattr__(self, "_process_scale", process)
         object.__setattr__(self, "_state_offset", offset)
+        measurement = measurement * self.measurement_noise
         object.__setattr__(self, "_measurement_scale", measurement)
         object.__setattr__(self, "_measurement_offset", measurement_offset)
         table = np.zeros((5, 8))  # the rows ``kalman_kernels`` reads (its docstring)
