@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from scipy.optimize import linear_sum_assignment
 
 from tracker.core import DeepSort, DeepSortConfig
 from tracker.core.affinity import iou_matrix
-from tracker.core.deepsort import MERGE_NOISE
+from tracker.core.deepsort import MERGE_IOU, MERGE_NOISE, _merged_pairs
 from tracker.core.kalman import NoiseModel
+from tracker.core.kalman_kernels import to_xyxy
+from tracker.core.track import CONFIRMED, TENTATIVE
 from tracker.io.mot import read_detections, read_seqinfo
 from tracker.offline import track_detections
 
@@ -67,6 +70,44 @@ def test_a_box_around_two_standing_people_barely_moves_either() -> None:
     the rule the track that takes it moves most of the way to its centre."""
     _, (plain, wary) = _gaps_to_a_merged_box(40.0, 40.0, 0.0)
     assert plain < 10.0 < wary
+
+
+def _merged_pairs_reference(rows, cols, mean, aspect, boxes, iou, states, width, min_iou):
+    """``_merged_pairs`` as numpy code (the rule as it was first written)."""
+    predicted = to_xyxy(mean[rows, :4], aspect)
+    merged = (boxes[cols, 2] - boxes[cols, 0]) > width * (predicted[:, 2] - predicted[:, 0])
+    wide = np.flatnonzero(merged)
+    overlaps = iou[:, cols[wide]] >= min_iou
+    overlaps[rows[wide], np.arange(len(wide))] = False
+    overlaps &= (states == CONFIRMED)[:, None]
+    merged[wide] = overlaps.any(axis=0)
+    return merged
+
+
+@given(data=st.data(), tracks=st.integers(1, 8), detections=st.integers(1, 8))
+def test_merged_pairs_kernel_is_the_numpy_rule(examples, data, tracks, detections) -> None:
+    aspect = data.draw(st.booleans())
+    mean = np.zeros((tracks, 8))
+    mean[:, :2] = data.draw(hnp.arrays(np.float64, (tracks, 2), elements=st.floats(0, 500)))
+    mean[:, 2] = data.draw(
+        hnp.arrays(np.float64, tracks, elements=st.floats(0.2, 1.0) if aspect else st.floats(5, 80))
+    )
+    mean[:, 3] = data.draw(hnp.arrays(np.float64, tracks, elements=st.floats(10, 200)))
+    corners = data.draw(hnp.arrays(np.float64, (detections, 2), elements=st.floats(0, 500)))
+    sizes = data.draw(hnp.arrays(np.float64, (detections, 2), elements=st.floats(1, 150)))
+    boxes = np.concatenate([corners, corners + sizes], axis=1)
+    iou = data.draw(hnp.arrays(np.float64, (tracks, detections), elements=st.floats(0, 1)))
+    states = data.draw(
+        hnp.arrays(np.int8, tracks, elements=st.sampled_from([TENTATIVE, CONFIRMED]))
+    )
+    pairs = data.draw(st.integers(1, min(tracks, detections)))
+    rows = np.array(data.draw(st.permutations(range(tracks)))[:pairs], np.int64)
+    cols = np.array(data.draw(st.permutations(range(detections)))[:pairs], np.int64)
+    width = data.draw(st.sampled_from([1.0, 1.15, 1.5]))
+    args = (rows, cols, mean, aspect, boxes, iou, states, width, MERGE_IOU)
+    got = _merged_pairs(*args)
+    np.testing.assert_array_equal(got, _merged_pairs_reference(*args))
+    examples.record("merged pairs == numpy rule", "some merged" if got.any() else "none merged")
 
 
 def _identities(columns: dict[str, np.ndarray], gt: np.ndarray, frames: range) -> dict:

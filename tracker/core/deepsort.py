@@ -1082,17 +1082,10 @@ class DeepSort:
         if width == 0:
             return np.zeros(len(rows), dtype=bool)
         table = self.tracks
-        predicted = self.kf.boxes(table.mean[rows, :4])
-        boxes = frame.dets.boxes[cols]
-        merged = (boxes[:, 2] - boxes[:, 0]) > width * (predicted[:, 2] - predicted[:, 0])
-        if not merged.any():  # the usual frame
-            return merged
-        wide = np.flatnonzero(merged)
-        overlaps = frame.iou[: table.n, cols[wide]] >= MERGE_IOU
-        overlaps[rows[wide], np.arange(len(wide))] = False  # its own track is no other
-        overlaps &= (table.states[: table.n] == CONFIRMED)[:, None]
-        merged[wide] = overlaps.any(axis=0)
-        return merged
+        return _merged_pairs(
+            rows, cols, table.mean, self.kf.uses_aspect, frame.dets.boxes, frame.iou,
+            table.states, width, MERGE_IOU,
+        )  # fmt: skip
 
     def _reupdate(
         self,
@@ -1311,6 +1304,38 @@ class DeepSort:
         """Assignment on ``1 - iou`` where ``feasible`` and within ``max_distance``."""
         cost = iou_cost(iou, max_distance, feasible)
         return min_cost_assignment(cost, max_distance + 1e-9, self.config.assignment_backend)
+
+
+@kernel
+def _merged_pairs(
+    rows: IntArray,
+    cols: IntArray,
+    mean: NDArray[np.float64],
+    aspect: bool,
+    boxes: NDArray[np.float64],
+    iou: NDArray[np.float64],
+    states: NDArray[np.int8],
+    width: float,
+    min_iou: float,
+) -> NDArray[np.bool_]:
+    """``merge_width``'s test for each matched pair: the detection ``boxes[cols[k]]`` is
+    more than ``width`` times as wide as track ``rows[k]``'s predicted box (``mean``, xyah
+    when ``aspect``; the width as ``to_xyxy``'s corners give it) and overlaps another
+    confirmed track's prediction by ``iou >= min_iou``."""
+    merged = np.zeros(len(rows), np.bool_)
+    for k in range(len(rows)):
+        row, col = rows[k], cols[k]
+        half_width = mean[row, 2] * 0.5
+        if aspect:
+            half_width *= mean[row, 3]
+        predicted = (mean[row, 0] + half_width) - (mean[row, 0] - half_width)
+        if boxes[col, 2] - boxes[col, 0] <= width * predicted:
+            continue
+        for other in range(iou.shape[0]):
+            if other != row and states[other] == CONFIRMED and iou[other, col] >= min_iou:
+                merged[k] = True
+                break
+    return merged
 
 
 @kernel
