@@ -5,7 +5,6 @@ was lost, and a box swelling past its person is a false positive, not a predicti
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -76,20 +75,3 @@ def test_every_coasting_report_is_within_the_scale_of_its_last_detection(
             seen = last_seen[int(track_id)]
             assert seen / scale - 1e-6 <= box[3] - box[1] <= seen * scale + 1e-6
     examples.record("coast_max_scale bound", "coasting reported" if coasting else "none coasting")
-
-
-def test_coast_max_scale_is_checked_and_travels_over_the_wire() -> None:
-    from tracker._proto import tracker_pb2 as pb
-    from tracker.service.wire import ConfigError, tracker_config
-
-    for bad in (-0.1, 0.5, 101.0, float("nan")):
-        with pytest.raises(ValueError, match="coast_max_scale"):
-            DeepSortConfig(coast_max_scale=bad)
-    for good in (0.0, 1.0, 1.2):
-        assert DeepSortConfig(coast_max_scale=good).coast_max_scale == good
-    default = DeepSortConfig()
-    params = pb.TrackerParams(coast_max_scale=1.3)
-    assert tracker_config(params, default).coast_max_scale == 1.3
-    assert tracker_config(pb.TrackerParams(), default).coast_max_scale == default.coast_max_scale
-    with pytest.raises(ConfigError, match="coast_max_scale"):
-        tracker_config(pb.TrackerParams(coast_max_scale=0.5), default)

@@ -146,20 +146,23 @@ def test_two_people_crossing_in_one_box_keep_their_identities(
     assert (len(seen[6]) > 1 or len(seen[9]) > 1) is swapped, seen
 
 
-def test_merge_width_is_checked_and_travels_over_the_wire() -> None:
+@pytest.mark.parametrize("name", ["merge_width", "coast_max_scale"])
+def test_factor_options_are_checked_and_travel_over_the_wire(name: str) -> None:
+    """``merge_width`` and ``coast_max_scale`` are factors: 0 turns them off, and between 0
+    and 1 they would mean nothing, so the config and the wire refuse those values."""
     from tracker._proto import tracker_pb2 as pb
     from tracker.service.wire import ConfigError, tracker_config
 
     for bad in (-0.1, 0.5, 101.0, float("nan")):
-        with pytest.raises(ValueError, match="merge_width"):
-            DeepSortConfig(merge_width=bad)
+        with pytest.raises(ValueError, match=name):
+            DeepSortConfig(**{name: bad})
     for good in (0.0, 1.0, 1.3):
-        assert DeepSortConfig(merge_width=good).merge_width == good
+        assert getattr(DeepSortConfig(**{name: good}), name) == good
     default = DeepSortConfig()
-    assert tracker_config(pb.TrackerParams(merge_width=1.3), default).merge_width == 1.3
-    assert tracker_config(pb.TrackerParams(), default).merge_width == default.merge_width
-    with pytest.raises(ConfigError, match="merge_width"):
-        tracker_config(pb.TrackerParams(merge_width=0.5), default)
+    assert getattr(tracker_config(pb.TrackerParams(**{name: 1.3}), default), name) == 1.3
+    assert getattr(tracker_config(pb.TrackerParams(), default), name) == getattr(default, name)
+    with pytest.raises(ConfigError, match=name):
+        tracker_config(pb.TrackerParams(**{name: 0.5}), default)
 
 
 def test_measurement_noise_scales_the_height_proportional_part_only() -> None:
