@@ -103,8 +103,9 @@ OCCLUSION_COVER = 0.3
 #: ``merge_width``: a matched detection is a merge only if it also overlaps another confirmed
 #: track's prediction by at least this IoU (SORT's and norfair's match threshold), and it
 #: then corrects its track with the measurement noise's standard deviations times
-#: ``MERGE_NOISE``. Probed in sample with the width at 1.2 (loso_notes.md, round 14): IoU
-#: 0.25-0.4 alike, 0.2 loses TUD-Stadtmitte's gain; noise x2 / x3.2 lose most of it.
+#: ``MERGE_NOISE``. Probed in sample (loso_notes.md, round 14): IoU 0.25-0.4 alike, 0.2
+#: loses TUD-Stadtmitte's gain at width 1.15; deviations x3.2 score like x10, no correction
+#: at all a little lower, x2 on any overlapping detection (no width test) loses.
 MERGE_IOU = 0.3
 MERGE_NOISE = 10.0
 
