@@ -59,6 +59,7 @@ from tracker.core.kalman import (
     KalmanState,
     NoiseModel,
 )
+from tracker.core.kalman_kernels import to_xyxy
 from tracker.core.scene_motion import MIN_CAMERA_PAIRS, CameraVelocity, steady_residuals
 from tracker.core.score_profile import SCORE_FUSIONS, RecentScores, ScoreFusion, score_weights
 from tracker.core.track import CONFIRMED, TENTATIVE, TrackTable
@@ -1321,16 +1322,13 @@ def _merged_pairs(
 ) -> NDArray[np.bool_]:
     """``merge_width``'s test for each matched pair: the detection ``boxes[cols[k]]`` is
     more than ``width`` times as wide as track ``rows[k]``'s predicted box (``mean``, xyah
-    when ``aspect``; the width as ``to_xyxy``'s corners give it) and overlaps another
-    confirmed track's prediction by ``iou >= min_iou``."""
+    when ``aspect``) and overlaps another confirmed track's prediction by
+    ``iou >= min_iou``."""
+    predicted = to_xyxy(mean[rows], aspect)  # reads the first four columns only
     merged = np.zeros(len(rows), np.bool_)
     for k in range(len(rows)):
         row, col = rows[k], cols[k]
-        half_width = mean[row, 2] * 0.5
-        if aspect:
-            half_width *= mean[row, 3]
-        predicted = (mean[row, 0] + half_width) - (mean[row, 0] - half_width)
-        if boxes[col, 2] - boxes[col, 0] <= width * predicted:
+        if boxes[col, 2] - boxes[col, 0] <= width * (predicted[k, 2] - predicted[k, 0]):
             continue
         for other in range(iou.shape[0]):
             if other != row and states[other] == CONFIRMED and iou[other, col] >= min_iou:
